@@ -1,0 +1,121 @@
+package com.shipmenttimeline.jobs;
+
+import com.shipmenttimeline.schemas.WarehouseDdl;
+import java.io.PrintStream;
+import java.time.Clock;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one entry point, for spark-submit on EMR and for the local launcher: parse, build, run,
+ * stop Spark, exit with a code. User errors are one line on stderr and exit 2; stack traces are
+ * for bugs.
+ */
+public final class Launcher {
+    private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
+
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+    public static final int BAD_INPUT = 3;
+    public static final int BUSY = 4;
+
+    private Launcher() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        RunRequest request;
+        Settings settings;
+        try {
+            request = RunRequest.parse(args);
+            settings = Settings.load(request.confFile(), request.overrides());
+        } catch (RunRequest.HelpRequested h) {
+            out.println(RunRequest.USAGE);
+            return OK;
+        } catch (UsageException e) {
+            err.println("timeline: " + e.getMessage());
+            return USAGE;
+        }
+        if (request.mode() == Mode.DDL) {
+            out.print(new WarehouseDdl(request.dialect(), settings.warehouse().schema()).script());
+            return OK;
+        }
+        SparkSession spark = null;
+        Warehouse warehouse = null;
+        try {
+            spark = SparkSessions.create(settings.spark());
+            switch (request.mode()) {
+                case GENERATE -> {
+                    SampleDataGenerator.Written w = new SampleDataGenerator(spark, settings.paths().raw()).generate(settings.generator());
+                    out.printf("generated %d events of %d shipments, %s to %s, into %s%n", w.events(), w.shipments(), w.firstDay(),
+                            w.lastDay(), settings.paths().raw());
+                }
+                case DAILY_BASE, BACKFILL -> {
+                    generateSampleIfEmpty(spark, settings, out);
+                    warehouse = Warehouse.open(settings.warehouse());
+                    DailyBaseJob.RunResult r = new DailyBaseJob(spark, settings, warehouse, Clock.systemUTC()).run(request);
+                    printSummary(out, r, warehouse, settings);
+                }
+                case INCREMENTAL -> throw new UsageException("--mode incremental is not built yet; only daily_base, backfill, generate and ddl run today");
+                default -> throw new IllegalStateException(request.mode().name());
+            }
+            return OK;
+        } catch (UsageException e) {
+            err.println("timeline: " + e.getMessage());
+            return USAGE;
+        } catch (WarehouseBusyException e) {
+            err.println("timeline: " + e.getMessage());
+            return BUSY;
+        } catch (RuntimeException e) {
+            java.util.Optional<String> input = InputFileException.findIn(e);
+            if (input.isPresent()) {
+                err.println("timeline: " + input.get() + " (the run committed nothing)");
+                return BAD_INPUT;
+            }
+            if (e instanceof WarehouseException) {
+                err.println("timeline: " + e.getMessage() + " (the run committed nothing)");
+                LOG.debug("warehouse failure", e);
+                return FAILED;
+            }
+            LOG.error("run failed", e);
+            err.println("timeline: failed: " + Settings.oneLine(String.valueOf(e.getMessage())));
+            return FAILED;
+        } finally {
+            if (warehouse != null) {
+                warehouse.close();
+            }
+            if (spark != null) {
+                spark.stop();
+            }
+        }
+    }
+
+    /** The local default generates sample data on first use; never on s3a:// or when disabled. */
+    private static void generateSampleIfEmpty(SparkSession spark, Settings settings, PrintStream out) {
+        String raw = settings.paths().raw();
+        boolean local = !raw.contains("://") || raw.startsWith("file:");
+        if (settings.generator().whenEmpty() && local && SampleDataGenerator.needsSample(spark, raw)) {
+            out.println("no raw events under " + raw + ": generating sample data (timeline.generator.*) ...");
+            SampleDataGenerator.Written w = new SampleDataGenerator(spark, raw).generate(settings.generator());
+            out.printf("generated %d events of %d shipments, %s to %s%n", w.events(), w.shipments(), w.firstDay(), w.lastDay());
+        }
+    }
+
+    private static void printSummary(PrintStream out, DailyBaseJob.RunResult r, Warehouse warehouse, Settings settings) {
+        RunRecord rec = r.record();
+        out.printf("%s run %s %s in %.1f s%n", rec.get("process_type"), rec.runId(), rec.get("status"), (Double) rec.get("duration_seconds"));
+        out.printf("  as_of %s, window from %s, %s raw files%n", rec.get("as_of"), rec.get("window_start"), rec.get("files_read"));
+        out.printf("  rows: read %s, timeline %s, quarantined %s, duplicates %s, unknown_location %s%n", rec.get("rows_read"),
+                rec.get("timeline_rows"), rec.get("quarantined"), rec.get("duplicates"), rec.get("unknown_location"));
+        out.printf("  checkpoint: %s (was %s)%n", rec.get("checkpoint_after"), rec.get("checkpoint_before"));
+        out.printf("  lake: %s (Delta, version %d)%n", r.lakePath(), r.lakeVersion());
+        out.printf("  warehouse: %s; tables %s, %s; view %s %s%n", warehouse.describe(),
+                warehouse.ddl().qualified(com.shipmenttimeline.schemas.WarehouseTables.BASE),
+                warehouse.ddl().qualified(com.shipmenttimeline.schemas.WarehouseTables.RUNS),
+                warehouse.ddl().qualified(com.shipmenttimeline.schemas.WarehouseTables.REALTIME_VIEW), r.view());
+    }
+}

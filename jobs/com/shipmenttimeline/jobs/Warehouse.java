@@ -1,0 +1,265 @@
+package com.shipmenttimeline.jobs;
+
+import com.shipmenttimeline.schemas.SqlDialect;
+import com.shipmenttimeline.schemas.TableColumn;
+import com.shipmenttimeline.schemas.WarehouseDdl;
+import com.shipmenttimeline.schemas.WarehouseTables;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The warehouse: PostgreSQL locally and in tests (Redshift in production). Spark loads staging
+ * tables; our own SQL then moves rows into place in one transaction, so a run commits its rows and
+ * its checkpoint together or commits nothing.
+ */
+public final class Warehouse implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
+
+    private final String jdbcUrl;
+    private final String user;
+    private final Optional<String> password;
+    private final WarehouseDdl ddl;
+    private final int batchSize;
+    private final AutoCloseable server;
+
+    public Warehouse(String jdbcUrl, String user, Optional<String> password, WarehouseDdl ddl, int batchSize, AutoCloseable server) {
+        this.jdbcUrl = jdbcUrl;
+        this.user = user;
+        this.password = password;
+        this.ddl = ddl;
+        this.batchSize = batchSize;
+        this.server = server;
+    }
+
+    /** Opens the configured warehouse, starting the embedded server when that is the kind. */
+    public static Warehouse open(Settings.WarehouseSettings s) {
+        return switch (s.kind()) {
+            case EMBEDDED -> {
+                EmbeddedWarehouseServer server = EmbeddedWarehouseServer.start(s.embeddedDataDir(), s.embeddedPort());
+                yield new Warehouse(server.jdbcUrl(), "postgres", Optional.empty(),
+                        new WarehouseDdl(SqlDialect.POSTGRES, s.schema()), s.batchSize(), server);
+            }
+            case POSTGRES -> new Warehouse(s.jdbcUrl(), s.user(), s.password(), new WarehouseDdl(SqlDialect.POSTGRES, s.schema()),
+                    s.batchSize(), null);
+            case REDSHIFT -> throw new UsageException(
+                    "warehouse.kind = redshift runs on EMR with the Redshift connector; it is not built yet (see README)");
+        };
+    }
+
+    public WarehouseDdl ddl() {
+        return ddl;
+    }
+
+    public String describe() {
+        return Settings.redactUrl(jdbcUrl) + " schema " + ddl.schema();
+    }
+
+    public Connection connect() throws SQLException {
+        Properties p = new Properties();
+        if (!user.isEmpty()) {
+            p.setProperty("user", user);
+        }
+        password.ifPresent(pw -> p.setProperty("password", pw));
+        return DriverManager.getConnection(jdbcUrl, p);
+    }
+
+    /** Creates every missing object of the contract; changes nothing that exists. */
+    public void ensureObjects() {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            if (ddl.dialect() == SqlDialect.POSTGRES) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + ddl.schema());
+            }
+            DatabaseMetaData meta = c.getMetaData();
+            for (WarehouseDdl.DdlObject o : ddl.objects()) {
+                if (exists(meta, o.name())) {
+                    continue;
+                }
+                for (String sql : o.statements()) {
+                    st.execute(sql);
+                }
+                LOG.info("warehouse: created {}", ddl.qualified(o.name()));
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot create the warehouse objects in " + describe(), e);
+        }
+    }
+
+    private boolean exists(DatabaseMetaData meta, String name) throws SQLException {
+        try (ResultSet rs = meta.getTables(null, ddl.schema(), name, null)) {
+            return rs.next();
+        }
+    }
+
+    /** The checkpoint: the latest event_timestamp taken into the timeline, if any. */
+    public Optional<Instant> checkpoint() {
+        try (Connection c = connect()) {
+            return checkpoint(c);
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read the checkpoint", e);
+        }
+    }
+
+    Optional<Instant> checkpoint(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT last_processed_timestamp FROM "
+                + ddl.qualified(WarehouseTables.CHECKPOINTS) + " WHERE checkpoint_id = ?")) {
+            ps.setString(1, WarehouseTables.CHECKPOINT_ID);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getTimestamp(1) != null) {
+                    return Optional.of(rs.getTimestamp(1).toInstant());
+                }
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** Sets the checkpoint inside the caller's transaction. */
+    void setCheckpoint(Connection c, Instant value, String processType, String runId, Instant now) throws SQLException {
+        String table = ddl.qualified(WarehouseTables.CHECKPOINTS);
+        try (PreparedStatement up = c.prepareStatement("UPDATE " + table
+                + " SET last_processed_timestamp = ?, last_update_time = ?, process_type = ?, status = 'committed', last_run_id = ?"
+                + " WHERE checkpoint_id = ?")) {
+            up.setTimestamp(1, value == null ? null : Timestamp.from(value));
+            up.setTimestamp(2, Timestamp.from(now));
+            up.setString(3, processType);
+            up.setString(4, runId);
+            up.setString(5, WarehouseTables.CHECKPOINT_ID);
+            if (up.executeUpdate() == 1) {
+                return;
+            }
+        }
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + table
+                + " (checkpoint_id, last_processed_timestamp, last_update_time, process_type, status, last_run_id)"
+                + " VALUES (?, ?, ?, ?, 'committed', ?)")) {
+            ins.setString(1, WarehouseTables.CHECKPOINT_ID);
+            ins.setTimestamp(2, value == null ? null : Timestamp.from(value));
+            ins.setTimestamp(3, Timestamp.from(now));
+            ins.setString(4, processType);
+            ins.setString(5, runId);
+            ins.executeUpdate();
+        }
+    }
+
+    /** Creates a staging table with the given columns and loads the rows into it with Spark. */
+    public void stage(Dataset<Row> rows, String table, java.util.List<TableColumn> columns) {
+        execute(ddl.createStagingTable(table, columns));
+        rows.select(columns.stream().map(c -> org.apache.spark.sql.functions.col(c.name()))
+                        .toArray(org.apache.spark.sql.Column[]::new))
+                .write()
+                .mode(SaveMode.Append)
+                .format("jdbc")
+                .options(jdbcOptions(ddl.qualified(table)))
+                .save();
+    }
+
+    /** The rows of a query, as a DataFrame read by Spark over JDBC. */
+    public Dataset<Row> query(SparkSession spark, String sql) {
+        java.util.Map<String, String> opts = jdbcOptions(null);
+        opts.remove("dbtable");
+        opts.put("query", sql);
+        return spark.read().format("jdbc").options(opts).load();
+    }
+
+    private java.util.Map<String, String> jdbcOptions(String table) {
+        java.util.Map<String, String> o = new java.util.HashMap<>();
+        o.put("url", ddl.dialect() == SqlDialect.POSTGRES ? withParam(jdbcUrl, "reWriteBatchedInserts=true") : jdbcUrl);
+        o.put("driver", "org.postgresql.Driver");
+        if (table != null) {
+            o.put("dbtable", table);
+        }
+        o.put("batchsize", Integer.toString(batchSize));
+        o.put("fetchsize", Integer.toString(batchSize));
+        if (!user.isEmpty()) {
+            o.put("user", user);
+        }
+        password.ifPresent(pw -> o.put("password", pw));
+        return o;
+    }
+
+    private static String withParam(String url, String param) {
+        return url + (url.contains("?") ? "&" : "?") + param;
+    }
+
+    public void dropTables(String... tables) {
+        for (String t : tables) {
+            try {
+                execute("DROP TABLE IF EXISTS " + ddl.qualified(t));
+            } catch (WarehouseException e) {
+                LOG.warn("warehouse: could not drop staging table {}: {}", t, e.getMessage());
+            }
+        }
+    }
+
+    public void execute(String sql) {
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        } catch (SQLException e) {
+            throw new WarehouseException("warehouse statement failed: " + firstWords(sql), e);
+        }
+    }
+
+    /** Work inside one transaction. */
+    @FunctionalInterface
+    public interface TransactionWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs the work in one transaction: it commits whole or rolls back whole. */
+    public <T> T inTransaction(TransactionWork<T> work) {
+        try (Connection c = connect()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("warehouse transaction failed and was rolled back", e);
+        }
+    }
+
+    /** Refreshes the realtime view; it sees only committed rows, so this runs after the commit. */
+    public void refreshRealtimeView() {
+        String view = ddl.qualified(WarehouseTables.REALTIME_VIEW);
+        execute(ddl.dialect() == SqlDialect.POSTGRES
+                ? "REFRESH MATERIALIZED VIEW CONCURRENTLY " + view
+                : "REFRESH MATERIALIZED VIEW " + view);
+    }
+
+    private static String firstWords(String sql) {
+        String one = sql.replaceAll("\\s+", " ");
+        return one.length() > 80 ? one.substring(0, 80) + "…" : one;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            try {
+                server.close();
+            } catch (Exception e) {
+                LOG.warn("warehouse: close failed: {}", e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package com.shipmenttimeline.schemas;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Renders the warehouse DDL in the PostgreSQL or the Redshift flavour. Every object is created only
+ * when it is missing; nothing that exists is altered.
+ */
+public final class WarehouseDdl {
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+    private final SqlDialect dialect;
+    private final String schema;
+
+    /**
+     * @param schema the warehouse schema; it comes from configuration, so it must be a plain lower-case
+     *     identifier (checked here, so that configuration cannot inject SQL)
+     */
+    public WarehouseDdl(SqlDialect dialect, String schema) {
+        this.dialect = dialect;
+        this.schema = checkIdentifier(schema, "warehouse schema");
+    }
+
+    /** Throws IllegalArgumentException unless {@code name} is a plain lower-case SQL identifier. */
+    public static String checkIdentifier(String name, String what) {
+        if (name == null || !IDENTIFIER.matcher(name).matches()) {
+            throw new IllegalArgumentException(what + " '" + name
+                    + "' is not a plain identifier (lower-case letters, digits and _, at most 63, not starting with a digit)");
+        }
+        return name;
+    }
+
+    public SqlDialect dialect() {
+        return dialect;
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    /** The schema-qualified name of a table or view. */
+    public String qualified(String table) {
+        return schema + "." + checkIdentifier(table, "table");
+    }
+
+    /** One object to create: its name, and the statements that create it (and its indexes). */
+    public record DdlObject(String name, List<String> statements) {}
+
+    /** Every object, in dependency order: the view comes after its tables. */
+    public List<DdlObject> objects() {
+        List<DdlObject> all = new ArrayList<>();
+        all.add(table(WarehouseTables.CHECKPOINTS, WarehouseTables.CHECKPOINT_COLUMNS, "checkpoint_id", false));
+        all.add(timelineTable(WarehouseTables.BASE, TimelineColumns.BASE));
+        all.add(timelineTable(WarehouseTables.INCREMENTAL, TimelineColumns.INCREMENTAL));
+        all.add(table(WarehouseTables.RUNS, WarehouseTables.RUN_COLUMNS, "run_id", false));
+        all.add(table(WarehouseTables.QUARANTINE, WarehouseTables.QUARANTINE_COLUMNS, null, false));
+        all.add(table(WarehouseTables.LATE_EVENTS, WarehouseTables.LATE_EVENT_COLUMNS, "event_id", false));
+        all.add(table(WarehouseTables.LEASE, WarehouseTables.LEASE_COLUMNS, "lease_name", false));
+        all.add(realtimeView());
+        return all;
+    }
+
+    /** A staging table with the given columns, for loads that a transaction then moves into place. */
+    public String createStagingTable(String name, List<TableColumn> columns) {
+        return "CREATE TABLE " + qualified(name) + " (" + columnList(columns) + ")"
+                + (dialect == SqlDialect.REDSHIFT ? " DISTKEY(shipment_id)" : "");
+    }
+
+    /** All statements as one script, for `--mode ddl` and for DBAs who create objects by hand. */
+    public String script() {
+        return objects().stream()
+                .flatMap(o -> o.statements().stream())
+                .map(s -> s + ";")
+                .collect(Collectors.joining("\n\n", "-- Shipment Timeline warehouse objects, " + dialect.name().toLowerCase(Locale.ROOT)
+                        + " flavour, schema " + schema + "\n\n", "\n"));
+    }
+
+    /** The select list of the realtime view: base rows get null batch columns. */
+    public static List<String> realtimeColumns() {
+        return List.of(TimelineColumns.names(TimelineColumns.INCREMENTAL));
+    }
+
+    private DdlObject timelineTable(String name, List<TableColumn> columns) {
+        DdlObject t = table(name, columns, null, true);
+        List<String> statements = new ArrayList<>(t.statements());
+        if (dialect == SqlDialect.POSTGRES) {
+            // One row per event (enforced), ordered access per shipment, and range deletes by time.
+            statements.add("CREATE UNIQUE INDEX IF NOT EXISTS " + name + "_event_id ON " + qualified(name) + " (event_id)");
+            statements.add("CREATE INDEX IF NOT EXISTS " + name + "_shipment_ts ON " + qualified(name)
+                    + " (shipment_id, event_timestamp, event_id)");
+            statements.add("CREATE INDEX IF NOT EXISTS " + name + "_ts ON " + qualified(name) + " (event_timestamp)");
+        }
+        return new DdlObject(name, statements);
+    }
+
+    private DdlObject table(String name, List<TableColumn> columns, String primaryKey, boolean timeline) {
+        StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(qualified(name)).append(" (\n  ")
+                .append(columnList(columns).replace(", ", ",\n  "));
+        if (primaryKey != null) {
+            sql.append(",\n  PRIMARY KEY (").append(primaryKey).append(")");
+        }
+        sql.append("\n)");
+        if (dialect == SqlDialect.REDSHIFT && timeline) {
+            sql.append(" DISTKEY(shipment_id) SORTKEY(shipment_id, event_timestamp)");
+        }
+        return new DdlObject(name, List.of(sql.toString()));
+    }
+
+    private DdlObject realtimeView() {
+        String base = WarehouseTables.BASE;
+        String inc = WarehouseTables.INCREMENTAL;
+        String baseCols = String.join(", ", TimelineColumns.names(TimelineColumns.BASE));
+        String nullBatch = "CAST(NULL AS " + ColumnKind.ID.sqlType(dialect).replace(" COLLATE \"C\"", "") + ") AS "
+                + TimelineColumns.INCREMENTAL_BATCH_ID + ", CAST(NULL AS " + ColumnKind.TIMESTAMP.sqlType(dialect) + ") AS "
+                + TimelineColumns.INCREMENTAL_PROCESSED_AT;
+        String incCols = String.join(", ", TimelineColumns.names(TimelineColumns.INCREMENTAL));
+        String select = "SELECT " + baseCols + ", " + nullBatch + " FROM " + qualified(base)
+                + "\nUNION ALL\nSELECT " + incCols + " FROM " + qualified(inc);
+        List<String> statements = new ArrayList<>();
+        if (dialect == SqlDialect.POSTGRES) {
+            statements.add("CREATE MATERIALIZED VIEW IF NOT EXISTS " + qualified(WarehouseTables.REALTIME_VIEW) + " AS\n" + select);
+            // Unique per event: a refresh fails loudly rather than show an event twice, and it allows CONCURRENTLY.
+            statements.add("CREATE UNIQUE INDEX IF NOT EXISTS " + WarehouseTables.REALTIME_VIEW + "_event_id ON "
+                    + qualified(WarehouseTables.REALTIME_VIEW) + " (event_id)");
+            statements.add("CREATE INDEX IF NOT EXISTS " + WarehouseTables.REALTIME_VIEW + "_shipment_ts ON "
+                    + qualified(WarehouseTables.REALTIME_VIEW) + " (shipment_id, event_timestamp, event_id)");
+        } else {
+            statements.add("CREATE MATERIALIZED VIEW " + qualified(WarehouseTables.REALTIME_VIEW)
+                    + " DISTKEY(shipment_id) SORTKEY(shipment_id, event_timestamp) AS\n" + select);
+        }
+        return new DdlObject(WarehouseTables.REALTIME_VIEW, statements);
+    }
+
+    private String columnList(List<TableColumn> columns) {
+        return columns.stream()
+                .map(c -> c.name() + " " + c.kind().sqlType(dialect) + (c.nullable() ? "" : " NOT NULL"))
+                .collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,102 @@
+package com.shipmenttimeline.schemas;
+
+import static com.shipmenttimeline.schemas.ColumnKind.BIGINT;
+import static com.shipmenttimeline.schemas.ColumnKind.DOUBLE;
+import static com.shipmenttimeline.schemas.ColumnKind.ID;
+import static com.shipmenttimeline.schemas.ColumnKind.TEXT;
+import static com.shipmenttimeline.schemas.ColumnKind.TIMESTAMP;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Names and columns of the warehouse objects of TIMELINE-SPEC section 6, plus the project's own. */
+public final class WarehouseTables {
+    private WarehouseTables() {}
+
+    public static final String CHECKPOINTS = "processing_checkpoints";
+    public static final String BASE = "shipment_timeline_base";
+    public static final String INCREMENTAL = "shipment_timeline_incremental";
+    public static final String REALTIME_VIEW = "shipment_timeline_realtime";
+    public static final String RUNS = "processing_runs";
+    public static final String QUARANTINE = "quarantined_events";
+    public static final String LATE_EVENTS = "late_events";
+    public static final String LEASE = "timeline_lease";
+
+    /** The one row of {@link #CHECKPOINTS} that the timeline uses. */
+    public static final String CHECKPOINT_ID = "shipment_timeline";
+
+    public static final List<TableColumn> CHECKPOINT_COLUMNS = List.of(
+            TableColumn.required("checkpoint_id", ID),
+            TableColumn.of("last_processed_timestamp", TIMESTAMP),
+            TableColumn.of("last_update_time", TIMESTAMP),
+            TableColumn.of("process_type", ID),
+            TableColumn.of("status", ID),
+            TableColumn.of("last_run_id", ID));
+
+    /** Section 2 counts, one column each; the quarantine total is split by reason too. */
+    public static final List<String> COUNT_COLUMNS = countColumns();
+
+    public static final List<TableColumn> RUN_COLUMNS = runColumns();
+
+    public static final List<TableColumn> QUARANTINE_COLUMNS = List.of(
+            TableColumn.required("run_id", ID),
+            TableColumn.required("reason", ID),
+            TableColumn.of("source_file", TEXT),
+            TableColumn.of("raw_record", TEXT),
+            TableColumn.of("event_id", ID),
+            TableColumn.of("shipment_id", ID),
+            TableColumn.of("event_timestamp", TIMESTAMP),
+            TableColumn.required("quarantined_at", TIMESTAMP));
+
+    public static final List<TableColumn> LATE_EVENT_COLUMNS = List.of(
+            TableColumn.required("event_id", ID),
+            TableColumn.of("shipment_id", ID),
+            TableColumn.of("event_timestamp", TIMESTAMP),
+            TableColumn.of("event_type", ID),
+            TableColumn.of("status", ID),
+            TableColumn.of("location_id", ID),
+            TableColumn.of("ingested_at", TIMESTAMP),
+            TableColumn.of("source_file", TEXT),
+            TableColumn.required("run_id", ID),
+            TableColumn.required("recorded_at", TIMESTAMP));
+
+    public static final List<TableColumn> LEASE_COLUMNS = List.of(
+            TableColumn.required("lease_name", ID),
+            TableColumn.of("holder_run_id", ID),
+            TableColumn.of("holder_process_type", ID),
+            TableColumn.of("acquired_at", TIMESTAMP),
+            TableColumn.of("expires_at", TIMESTAMP));
+
+    private static List<String> countColumns() {
+        List<String> names = new ArrayList<>(Arrays.asList(
+                "rows_read", "timeline_rows", "quarantined", "duplicates", "already_processed", "late",
+                "unknown_location"));
+        for (QuarantineReason r : QuarantineReason.values()) {
+            names.add(r.countColumn());
+        }
+        return List.copyOf(names);
+    }
+
+    private static List<TableColumn> runColumns() {
+        List<TableColumn> cols = new ArrayList<>(List.of(
+                TableColumn.required("run_id", ID),
+                TableColumn.required("process_type", ID),
+                TableColumn.required("status", ID),
+                TableColumn.of("as_of", TIMESTAMP),
+                TableColumn.of("window_start", TIMESTAMP),
+                TableColumn.of("batch_id", ID),
+                TableColumn.of("started_at", TIMESTAMP),
+                TableColumn.of("finished_at", TIMESTAMP),
+                TableColumn.of("duration_seconds", DOUBLE),
+                TableColumn.of("files_read", BIGINT)));
+        for (String c : COUNT_COLUMNS) {
+            cols.add(TableColumn.of(c, BIGINT));
+        }
+        cols.add(TableColumn.of("checkpoint_before", TIMESTAMP));
+        cols.add(TableColumn.of("checkpoint_after", TIMESTAMP));
+        cols.add(TableColumn.of("max_event_timestamp", TIMESTAMP));
+        cols.add(TableColumn.of("error_message", TEXT));
+        return List.copyOf(cols);
+    }
+}
