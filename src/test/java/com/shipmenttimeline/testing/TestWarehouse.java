@@ -1,0 +1,101 @@
+package com.shipmenttimeline.testing;
+
+import com.shipmenttimeline.jobs.Settings;
+import com.shipmenttimeline.jobs.Warehouse;
+import com.shipmenttimeline.schemas.SqlDialect;
+import com.shipmenttimeline.schemas.WarehouseDdl;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One real PostgreSQL server for the whole test JVM (started from zonky's binaries, on a free
+ * port); each test gets a schema of its own, so tests do not see each other's rows.
+ */
+public final class TestWarehouse {
+    private static EmbeddedPostgres server;
+    private static final AtomicInteger SCHEMAS = new AtomicInteger();
+
+    private TestWarehouse() {}
+
+    public static synchronized String jdbcUrl() {
+        if (server == null) {
+            try {
+                server = EmbeddedPostgres.builder().setServerConfig("max_connections", "200").start();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot start the test PostgreSQL", e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    server.close();
+                } catch (IOException ignored) {
+                    // the JVM is going away
+                }
+            }));
+        }
+        return server.getJdbcUrl("postgres", "postgres");
+    }
+
+    /** A fresh, empty schema name. */
+    public static String freshSchema() {
+        return "t" + SCHEMAS.incrementAndGet() + "_" + Long.toHexString(System.nanoTime() & 0xffffff);
+    }
+
+    /** Overrides that point a run at this server and the given schema. */
+    public static List<String> overrides(String schema) {
+        List<String> o = new ArrayList<>();
+        o.add("warehouse.kind=postgres");
+        o.add("warehouse.jdbc-url=\"" + jdbcUrl() + "\"");
+        o.add("warehouse.schema=" + schema);
+        o.add("warehouse.lease.wait=\"2 seconds\"");
+        return o;
+    }
+
+    public static Warehouse open(String schema) {
+        return new Warehouse(jdbcUrl(), "", Optional.empty(), new WarehouseDdl(SqlDialect.POSTGRES, schema), 1000, null);
+    }
+
+    public static Settings.WarehouseSettings settings(String schema) {
+        return Settings.load(null, overrides(schema)).warehouse();
+    }
+
+    /** Rows of a query as maps, in query order. */
+    public static List<Map<String, Object>> query(String sql) {
+        try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl()); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            List<Map<String, Object>> out = new ArrayList<>();
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                for (int i = 1; i <= n; i++) {
+                    row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+                }
+                out.add(row);
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
+    public static long count(String sql) {
+        return ((Number) query(sql).get(0).values().iterator().next()).longValue();
+    }
+
+    public static void execute(String sql) {
+        try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl()); Statement st = c.createStatement()) {
+            st.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+}

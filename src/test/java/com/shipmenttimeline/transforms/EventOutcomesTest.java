@@ -1,0 +1,117 @@
+package com.shipmenttimeline.transforms;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.shipmenttimeline.schemas.RawEvents;
+import com.shipmenttimeline.testing.EventRows;
+import com.shipmenttimeline.testing.SharedSpark;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+class EventOutcomesTest {
+    private static final Instant AS_OF = Instant.parse("2025-07-11T00:00:00Z");
+    private static final Instant WINDOW_START = Instant.parse("2025-07-01T00:00:00Z");
+    private static final Duration TOLERANCE = Duration.ofHours(24);
+
+    private static Map<String, String> outcomeByEventId(Dataset<Row> classified) {
+        Map<String, String> m = new TreeMap<>();
+        for (Row r : classified.select(RawEvents.EVENT_ID, Outcome.COLUMN).collectAsList()) {
+            m.put(String.valueOf(r.getString(0)), r.getString(1));
+        }
+        return m;
+    }
+
+    @Test
+    void eachQuarantineReasonIsAssigned() {
+        Dataset<Row> read = EventRows.of()
+                .add("e1", "s1", null, "PICKED_UP", null)
+                .add("e2", "s1", "2025-07-05T00:00:00Z", null, null)
+                .add("e3", null, "2025-07-05T00:00:00Z", "PICKED_UP", null)
+                .add("e4", "s1", "2025-07-12T00:00:00.000001Z", "PICKED_UP", null)
+                .add("e5", "s1", "2025-07-12T00:00:00Z", "PICKED_UP", null)
+                .add("e6", "s1", "2025-06-30T23:59:59.999999Z", "PICKED_UP", null)
+                .add("e7", "s1", "2025-07-01T00:00:00Z", "PICKED_UP", null)
+                .frame();
+        Map<String, String> out = outcomeByEventId(EventOutcomes.forBase(read, AS_OF, TOLERANCE, WINDOW_START));
+        assertEquals("MISSING_EVENT_TIMESTAMP", out.get("e1"));
+        assertEquals("MISSING_STATUS", out.get("e2"));
+        assertEquals("MISSING_SHIPMENT_ID", out.get("e3"));
+        assertEquals("FUTURE_TIMESTAMP", out.get("e4"), "strictly later than as_of + tolerance");
+        assertEquals(Outcome.TIMELINE, out.get("e5"), "exactly as_of + tolerance is not in the future");
+        assertEquals("TOO_LATE", out.get("e6"));
+        assertEquals(Outcome.TIMELINE, out.get("e7"), "the window start itself is in scope");
+    }
+
+    @Test
+    void firstApplicableReasonWinsInContractOrder() {
+        Dataset<Row> read = EventRows.of()
+                .add(null, null, null, null, null)            // every field missing: MISSING_EVENT_ID first
+                .add("e2", null, null, null, null)            // then MISSING_SHIPMENT_ID
+                .add("e3", "s", null, null, null)             // then MISSING_EVENT_TIMESTAMP
+                .add("e4", "s", "2030-01-01T00:00:00Z", null, null) // MISSING_STATUS before FUTURE_TIMESTAMP
+                .malformed("{not json")
+                .frame();
+        List<Row> rows = EventOutcomes.forBase(read, AS_OF, TOLERANCE, WINDOW_START)
+                .select(RawEvents.EVENT_ID, Outcome.COLUMN).collectAsList();
+        Map<String, String> out = new TreeMap<>();
+        rows.forEach(r -> out.put(String.valueOf(r.getString(0)), r.getString(1)));
+        assertEquals(Map.of("null", "MALFORMED", "e2", "MISSING_SHIPMENT_ID", "e3", "MISSING_EVENT_TIMESTAMP",
+                "e4", "MISSING_STATUS"), Map.of("null", rows.stream().filter(r -> r.isNullAt(0)).map(r -> r.getString(1))
+                        .filter(o -> o.equals("MALFORMED")).findFirst().orElse("none"),
+                "e2", out.get("e2"), "e3", out.get("e3"), "e4", out.get("e4")));
+        assertEquals(1, rows.stream().filter(r -> r.isNullAt(0) && r.getString(1).equals("MISSING_EVENT_ID")).count());
+    }
+
+    @Test
+    void blankStringsCountAsNullIncludingUnicodeWhitespace() {
+        Dataset<Row> read = EventRows.of()
+                .add("e1", " \t ", "2025-07-05T00:00:00Z", "PICKED_UP", null)
+                .add("e2", "s1", "2025-07-05T00:00:00Z", "\u2003", null)   // em space: Character.isWhitespace
+                .add("e3", "s1", "2025-07-05T00:00:00Z", "\u00a0", null)   // no-break space is NOT whitespace to Java
+                .add("  ", "s1", "2025-07-05T00:00:00Z", "PICKED_UP", "")
+                .frame();
+        Dataset<Row> classified = EventOutcomes.forBase(read, AS_OF, TOLERANCE, WINDOW_START);
+        Map<String, String> out = outcomeByEventId(classified);
+        assertEquals("MISSING_SHIPMENT_ID", out.get("e1"));
+        assertEquals("MISSING_STATUS", out.get("e2"));
+        assertEquals(Outcome.TIMELINE, out.get("e3"));
+        assertEquals("MISSING_EVENT_ID", out.get("null"));
+    }
+
+    @Test
+    void incrementalSplitsAlreadyProcessedBeforeLate() {
+        Instant checkpoint = Instant.parse("2025-07-10T12:00:00Z");
+        Dataset<Row> read = EventRows.of()
+                .add("stored-old", "s1", "2025-07-09T00:00:00Z", "PICKED_UP", null)   // stored and before: already_processed
+                .add("stored-new", "s1", "2025-07-10T13:00:00Z", "PICKED_UP", null)   // stored, after: already_processed
+                .add("late", "s1", "2025-07-10T12:00:00Z", "PICKED_UP", null)         // at the checkpoint: late
+                .add("new", "s1", "2025-07-10T12:00:00.000001Z", "PICKED_UP", null)
+                .frame();
+        StructType ids = new StructType().add(RawEvents.EVENT_ID, DataTypes.StringType);
+        Dataset<Row> stored = SharedSpark.rows(ids, new Object[] {"stored-old"}, new Object[] {"stored-new"}, new Object[] {"other"});
+        Map<String, String> out = outcomeByEventId(EventOutcomes.forIncremental(read, AS_OF, TOLERANCE, checkpoint, stored));
+        assertEquals(Map.of("stored-old", Outcome.ALREADY_PROCESSED, "stored-new", Outcome.ALREADY_PROCESSED,
+                "late", Outcome.LATE, "new", Outcome.TIMELINE), out);
+    }
+
+    @Test
+    void tooLateAppliesToTheSurvivorAfterDedup() {
+        // Two copies of one event: the later-ingested copy wins, and it is before the window.
+        Dataset<Row> read = EventRows.of()
+                .add("e1", "s1", "2025-07-02T00:00:00Z", "SCAN", "PICKED_UP", null, "2025-07-02T00:05:00Z", "a")
+                .add("e1", "s1", "2025-06-20T00:00:00Z", "SCAN", "PICKED_UP", null, "2025-07-03T00:00:00Z", "b")
+                .frame();
+        List<Row> rows = EventOutcomes.forBase(read, AS_OF, TOLERANCE, WINDOW_START)
+                .select(RawEvents.SOURCE_FILE, Outcome.COLUMN).orderBy(RawEvents.SOURCE_FILE).collectAsList();
+        assertEquals("DUPLICATE", rows.get(0).getString(1));
+        assertEquals("TOO_LATE", rows.get(1).getString(1));
+    }
+}
