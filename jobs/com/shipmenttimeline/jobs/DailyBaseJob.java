@@ -136,9 +136,10 @@ public final class DailyBaseJob {
                 return after;
             }), a -> "checkpoint " + a);
             LOG.debug("committed {} at checkpoint {}", runId, checkpointAfter);
-        } catch (RuntimeException e) {
-            recordFailure(record, e, lake, lakeBaseVersion, lakeIncrementalVersion);
-            throw e;
+        } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
+            RuntimeException failure = unchecked(e);
+            recordFailure(record, failure, lake, lakeBaseVersion, lakeIncrementalVersion);
+            throw failure;
         } finally {
             warehouse.dropTables(keysTable, timelineTable, quarantineTable);
             if (classified != null) {
@@ -192,13 +193,18 @@ public final class DailyBaseJob {
     static <T> T readGuarded(java.util.function.Supplier<T> action) {
         try {
             return action.get();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             Optional<String> input = InputFileException.findIn(e);
             if (input.isPresent()) {
                 throw InputFileException.wrapping(input.get(), e);
             }
-            throw e;
+            throw unchecked(e);
         }
+    }
+
+    /** Spark's checked exceptions, as unchecked ones (the cause chain is kept). */
+    static RuntimeException unchecked(Exception e) {
+        return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     }
 
     private String refreshView(StageLog log, boolean rebuild) {

@@ -44,6 +44,9 @@ public final class Launcher {
             out.print(new WarehouseDdl(request.dialect(), settings.warehouse().schema()).script());
             return OK;
         }
+        if (request.mode() == Mode.QUERY) {
+            return query(request.sql(), settings, out, err);
+        }
         SparkSession spark = null;
         Warehouse warehouse = null;
         try {
@@ -70,7 +73,7 @@ public final class Launcher {
         } catch (WarehouseBusyException e) {
             err.println("timeline: " + e.getMessage());
             return BUSY;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
             java.util.Optional<String> input = InputFileException.findIn(e);
             if (input.isPresent()) {
                 err.println("timeline: " + input.get() + " (the run committed nothing)");
@@ -91,6 +94,40 @@ public final class Launcher {
             if (spark != null) {
                 spark.stop();
             }
+        }
+    }
+
+    /** Prints the rows of one statement, tab-separated with a header; no Spark involved. */
+    private static int query(String sql, Settings settings, PrintStream out, PrintStream err) {
+        try (Warehouse warehouse = Warehouse.open(settings.warehouse());
+                java.sql.Connection c = warehouse.connect();
+                java.sql.Statement st = c.createStatement()) {
+            if (!st.execute(sql)) {
+                out.println(st.getUpdateCount() + " rows changed");
+                return OK;
+            }
+            try (java.sql.ResultSet rs = st.getResultSet()) {
+                int n = rs.getMetaData().getColumnCount();
+                StringBuilder header = new StringBuilder();
+                for (int i = 1; i <= n; i++) {
+                    header.append(i > 1 ? "\t" : "").append(rs.getMetaData().getColumnLabel(i));
+                }
+                out.println(header);
+                while (rs.next()) {
+                    StringBuilder line = new StringBuilder();
+                    for (int i = 1; i <= n; i++) {
+                        line.append(i > 1 ? "\t" : "").append(rs.getString(i));
+                    }
+                    out.println(line);
+                }
+            }
+            return OK;
+        } catch (java.sql.SQLException e) {
+            err.println("timeline: query failed: " + Settings.oneLine(e.getMessage()));
+            return USAGE;
+        } catch (UsageException e) {
+            err.println("timeline: " + e.getMessage());
+            return USAGE;
         }
     }
 

@@ -10,7 +10,8 @@ public enum Mode {
     BACKFILL("backfill", "a base run whose window starts at --from"),
     INCREMENTAL("incremental", "take in the raw files that arrived since the last batch"),
     GENERATE("generate", "write sample raw events, locations and packages"),
-    DDL("ddl", "print the warehouse DDL (--dialect postgres|redshift)");
+    DDL("ddl", "print the warehouse DDL (--dialect postgres|redshift)"),
+    QUERY("query", "run one SQL statement against the warehouse and print the rows (--sql \"...\")");
 
     private final String flag;
     private final String help;

@@ -20,6 +20,7 @@ public record RunRequest(
         Optional<LocalDate> from,
         Optional<Instant> replayFrom,
         SqlDialect dialect,
+        String sql,
         String confFile,
         List<String> overrides) {
 
@@ -35,6 +36,7 @@ public record RunRequest(
             "  --replay-from TIMESTAMP  incremental: delete incremental rows after it and reprocess",
             "  --events N --days N --seed N --defect-rate R --end-date YYYY-MM-DD   generate",
             "  --dialect postgres|redshift   ddl",
+            "  --sql \"SELECT ...\"     query: one statement against the configured warehouse",
             "  key=value              any configuration key (see conf/reference.conf)",
             "exit codes: 0 done, 1 failed (bug or environment), 2 bad flag or config, 3 bad input file, 4 warehouse busy");
 
@@ -46,6 +48,7 @@ public record RunRequest(
         LocalDate from = null;
         Instant replayFrom = null;
         SqlDialect dialect = SqlDialect.POSTGRES;
+        String sql = null;
         String conf = null;
         List<String> overrides = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -59,7 +62,7 @@ public record RunRequest(
                 case "--help", "-h" -> throw new HelpRequested();
                 case "--rebuild" -> rebuild = true;
                 case "--mode", "--conf", "--as-of", "--date", "--window-days", "--from", "--replay-from", "--events",
-                        "--days", "--seed", "--defect-rate", "--end-date", "--dialect" -> {
+                        "--days", "--seed", "--defect-rate", "--end-date", "--dialect", "--sql" -> {
                     if (value == null) {
                         if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
                             throw new UsageException(arg + " needs a value");
@@ -80,6 +83,7 @@ public record RunRequest(
                         case "--defect-rate" -> overrides.add("generator.defect-rate=" + parseRate(arg, value));
                         case "--end-date" -> overrides.add("generator.end-date=\"" + parseDate(arg, value) + "\"");
                         case "--dialect" -> dialect = parseDialect(value);
+                        case "--sql" -> sql = value;
                         default -> throw new IllegalStateException(arg);
                     }
                 }
@@ -115,8 +119,11 @@ public record RunRequest(
         if (rebuild && mode != Mode.DAILY_BASE && mode != Mode.BACKFILL) {
             throw new UsageException("--rebuild belongs to --mode daily_base or backfill");
         }
+        if ((sql != null) != (mode == Mode.QUERY)) {
+            throw new UsageException(mode == Mode.QUERY ? "--mode query needs --sql \"SELECT ...\"" : "--sql belongs to --mode query");
+        }
         return new RunRequest(mode, Optional.ofNullable(asOf), rebuild, Optional.ofNullable(from),
-                Optional.ofNullable(replayFrom), dialect, conf, List.copyOf(overrides));
+                Optional.ofNullable(replayFrom), dialect, sql, conf, List.copyOf(overrides));
     }
 
     /** Thrown by {@code --help}: the launcher prints {@link #USAGE} and exits 0. */

@@ -1,0 +1,232 @@
+package com.shipmenttimeline.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.shipmenttimeline.testing.ReferenceTimeline;
+import com.shipmenttimeline.testing.SharedSpark;
+import com.shipmenttimeline.testing.TestWarehouse;
+import com.shipmenttimeline.testing.TimelineFrames;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The nightly base job end to end: committed sample files, real Delta, real PostgreSQL. */
+class DailyBaseJobTest {
+    static final Path SAMPLE = Path.of("src/test/resources/sample/raw");
+
+    @TempDir
+    Path dir;
+
+    String schema;
+
+    @BeforeEach
+    void freshSchema() {
+        schema = TestWarehouse.freshSchema();
+    }
+
+    Settings settings(Path raw, String... more) {
+        List<String> o = new ArrayList<>(TestWarehouse.overrides(schema));
+        o.add("paths.raw=\"" + raw + "\"");
+        o.add("paths.lake=\"" + dir.resolve("lake") + "\"");
+        o.addAll(List.of(more));
+        return Settings.load(null, o);
+    }
+
+    DailyBaseJob.RunResult base(Settings s, String... args) {
+        try (Warehouse w = TestWarehouse.open(schema)) {
+            String[] all = Stream.concat(Stream.of("--mode", "daily_base"), Stream.of(args)).toArray(String[]::new);
+            return new DailyBaseJob(SharedSpark.get(), s, w, Clock.systemUTC()).run(RunRequest.parse(all));
+        }
+    }
+
+    String t(String table) {
+        return schema + "." + table;
+    }
+
+    /** The view's rows, with the fields the reference recomputes. */
+    List<Map<String, Object>> view() {
+        return TestWarehouse.query("SELECT * FROM " + t("shipment_timeline_realtime") + " ORDER BY shipment_id, event_timestamp, event_id");
+    }
+
+    /** Recomputes section 4 over the view's own rows and compares every field. */
+    static void assertViewMatchesReference(List<Map<String, Object>> rows) {
+        List<ReferenceTimeline.Event> events = new ArrayList<>();
+        for (Map<String, Object> r : rows) {
+            Timestamp promise = (Timestamp) r.get("promised_delivery_timestamp");
+            events.add(new ReferenceTimeline.Event((String) r.get("shipment_id"), (String) r.get("event_id"),
+                    TimelineFrames.toMicros((Timestamp) r.get("event_timestamp")), (String) r.get("status"), (String) r.get("location_id"),
+                    promise == null ? null : TimelineFrames.toMicros(promise)));
+        }
+        Map<String, ReferenceTimeline.Fields> expected = ReferenceTimeline.compute(events);
+        for (Map<String, Object> r : rows) {
+            ReferenceTimeline.Fields f = expected.get((String) r.get("event_id"));
+            String id = (String) r.get("event_id");
+            assertEquals(f.sequence(), ((Number) r.get("event_sequence")).longValue(), id);
+            assertEquals(f.timeSincePrev(), r.get("time_since_prev_event_seconds"), id);
+            assertEquals(f.cumulativeHours(), (double) r.get("cumulative_transit_hours"), 1e-9, id);
+            assertEquals(f.prevStatus(), r.get("prev_status"), id);
+            assertEquals(f.prevLocation(), r.get("prev_location_id"), id);
+            assertEquals(f.locationChange(), r.get("is_location_change"), id);
+            assertEquals(f.statusStart(), TimelineFrames.toMicros((Timestamp) r.get("status_start_timestamp")), id);
+            assertEquals(f.timeInStatus(), (double) r.get("time_in_status_seconds"), 1e-9, id);
+            assertEquals(f.prevStatusDuration(), r.get("prev_status_duration_seconds"), id);
+            assertEquals(f.hoursToPromise(), r.get("hours_to_promise"), id);
+            assertEquals(f.pastPromise(), r.get("is_past_promise"), id);
+        }
+    }
+
+    static void assertCountsAddUp(Map<String, Object> run) {
+        long read = (long) run.get("rows_read");
+        long sum = (long) run.get("timeline_rows") + (long) run.get("quarantined") + (long) run.get("duplicates")
+                + (long) run.get("already_processed") + (long) run.get("late");
+        assertEquals(read, sum, "read = timeline + quarantined + duplicates + already_processed + late: " + run);
+        long byReason = 0;
+        for (String k : run.keySet()) {
+            if (k.startsWith("quarantined_")) {
+                byReason += (long) run.get(k);
+            }
+        }
+        assertEquals((long) run.get("quarantined"), byReason);
+    }
+
+    @Test
+    void aBaseRunOverTheSampleCommitsTheViewTheCheckpointAndCountsThatAddUp() {
+        DailyBaseJob.RunResult r = base(settings(SAMPLE), "--date", "2025-07-12");
+        assertEquals("succeeded", r.record().get("status"));
+
+        Map<String, Object> run = TestWarehouse.query("SELECT * FROM " + t("processing_runs")).get(0);
+        assertCountsAddUp(run);
+        assertEquals(Timestamp.from(Instant.parse("2025-07-02T00:00:00Z")), run.get("window_start"));
+        assertTrue((long) run.get("quarantined") > 0 && (long) run.get("duplicates") > 0, "the sample carries defects: " + run);
+        assertTrue((long) run.get("unknown_location") > 0, "the sample has unknown locations");
+
+        List<Map<String, Object>> view = view();
+        assertEquals((long) run.get("timeline_rows"), view.size());
+        assertEquals(view.size(), TestWarehouse.count("SELECT count(DISTINCT event_id) FROM " + t("shipment_timeline_realtime")));
+        assertEquals(view.size(), TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_base")));
+        assertTrue(view.stream().allMatch(v -> "daily_base".equals(v.get("process_type")) && v.get("incremental_batch_id") == null));
+        assertTrue(view.stream().noneMatch(v -> ((Timestamp) v.get("event_timestamp")).toInstant().isBefore(Instant.parse("2025-07-02T00:00:00Z"))));
+        assertViewMatchesReference(view);
+
+        Object checkpoint = TestWarehouse.query("SELECT last_processed_timestamp FROM " + t("processing_checkpoints")).get(0)
+                .get("last_processed_timestamp");
+        assertEquals(TestWarehouse.query("SELECT max(event_timestamp) AS m FROM " + t("shipment_timeline_realtime")).get(0).get("m"), checkpoint);
+
+        assertEquals((long) run.get("quarantined"), TestWarehouse.count("SELECT count(*) FROM " + t("quarantined_events")));
+        Map<String, Object> malformed = TestWarehouse.query("SELECT * FROM " + t("quarantined_events") + " WHERE reason = 'MALFORMED' LIMIT 1").get(0);
+        assertTrue(((String) malformed.get("source_file")).contains(".jsonl"));
+        assertNotNull(malformed.get("raw_record"));
+        long knownWithName = TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_realtime")
+                + " WHERE location_id LIKE 'LOC-___' AND location_name IS NOT NULL");
+        assertEquals(TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_realtime") + " WHERE location_id LIKE 'LOC-___'"),
+                knownWithName);
+        assertEquals((long) run.get("unknown_location"),
+                TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_realtime") + " WHERE location_id LIKE 'LOC-X%'"));
+    }
+
+    @Test
+    void twoBaseRunsOnDifferentDaysKeepSequencesAcrossTheWindowStart() {
+        Settings s = settings(SAMPLE, "base.window-days=3");
+        base(s, "--as-of", "2025-07-09T06:00:00Z");                // window from 07-06
+        Set<String> firstRunEvents = new TreeSet<>();
+        TestWarehouse.query("SELECT event_id FROM " + t("shipment_timeline_base")).forEach(r -> firstRunEvents.add((String) r.get("event_id")));
+        base(s, "--as-of", "2025-07-12T06:00:00Z");                // window from 07-09
+
+        List<Map<String, Object>> view = view();
+        Instant secondWindow = Instant.parse("2025-07-09T00:00:00Z");
+        Map<String, long[]> spans = new HashMap<>();
+        for (Map<String, Object> v : view) {
+            boolean before = ((Timestamp) v.get("event_timestamp")).toInstant().isBefore(secondWindow);
+            spans.computeIfAbsent((String) v.get("shipment_id"), k -> new long[2])[before ? 0 : 1]++;
+            if (before) {
+                assertTrue(firstRunEvents.contains((String) v.get("event_id")), "history before the window start is frozen");
+            }
+        }
+        long crossing = spans.values().stream().filter(c -> c[0] > 0 && c[1] > 0).count();
+        assertTrue(crossing > 10, "shipments that cross the second window's start: " + crossing);
+        assertViewMatchesReference(view);
+        Map<String, Object> second = TestWarehouse.query("SELECT * FROM " + t("processing_runs") + " ORDER BY started_at DESC").get(0);
+        assertCountsAddUp(second);
+        assertTrue((long) second.get("quarantined_too_late") > 0, "events ingested in the window but older than its start");
+    }
+
+    @Test
+    void rerunningTheSameBaseRunGivesTheSameWarehouse() {
+        Settings s = settings(SAMPLE);
+        base(s, "--date", "2025-07-12");
+        String rows = "SELECT * FROM " + t("shipment_timeline_realtime") + " ORDER BY event_id";
+        List<Map<String, Object>> first = TestWarehouse.query(rows);
+        Object checkpoint = TestWarehouse.query("SELECT last_processed_timestamp FROM " + t("processing_checkpoints")).get(0);
+        base(s, "--date", "2025-07-12");
+        List<Map<String, Object>> second = TestWarehouse.query(rows);
+        first.forEach(m -> m.remove("processed_timestamp"));
+        second.forEach(m -> m.remove("processed_timestamp"));
+        assertEquals(first, second);
+        assertEquals(checkpoint, TestWarehouse.query("SELECT last_processed_timestamp FROM " + t("processing_checkpoints")).get(0));
+        assertEquals(2, TestWarehouse.count("SELECT count(*) FROM " + t("processing_runs") + " WHERE status = 'succeeded'"));
+    }
+
+    @Test
+    void anUnknownFileFailsTheRunCommitsNothingAndAuditsTheFailure() throws IOException {
+        Path raw = copySample();
+        Files.writeString(raw.resolve("shipment_events/ingest_date=2025-07-10/extract.csv"), "a,b\n");
+        assertThrows(InputFileException.class, () -> base(settings(raw), "--date", "2025-07-12"));
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_base")));
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM " + t("processing_checkpoints")));
+        Map<String, Object> run = TestWarehouse.query("SELECT * FROM " + t("processing_runs")).get(0);
+        assertEquals("failed", run.get("status"));
+        assertTrue(((String) run.get("error_message")).contains("extract.csv"), (String) run.get("error_message"));
+    }
+
+    @Test
+    void aFailedCommitLeavesWarehouseAndLakeAsTheyWere() {
+        Settings s = settings(SAMPLE);
+        base(s, "--date", "2025-07-11");
+        List<Map<String, Object>> before = TestWarehouse.query("SELECT * FROM " + t("shipment_timeline_base") + " ORDER BY event_id");
+        long lakeVersion = new TimelineLake(SharedSpark.get(), s.paths().lake()).version(TimelineLake.BASE_TABLE);
+        // The warehouse refuses the next run's inserts from inside its transaction.
+        TestWarehouse.execute("CREATE FUNCTION " + schema + ".refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ LANGUAGE plpgsql");
+        TestWarehouse.execute("CREATE TRIGGER refuse BEFORE INSERT ON " + t("shipment_timeline_base") + " FOR EACH STATEMENT EXECUTE FUNCTION "
+                + schema + ".refuse()");
+
+        assertThrows(WarehouseException.class, () -> base(s, "--date", "2025-07-12"));
+        assertEquals(before, TestWarehouse.query("SELECT * FROM " + t("shipment_timeline_base") + " ORDER BY event_id"));
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + t("processing_runs") + " WHERE status = 'failed'"));
+        TimelineLake lake = new TimelineLake(SharedSpark.get(), s.paths().lake());
+        assertTrue(lake.version(TimelineLake.BASE_TABLE) > lakeVersion, "the lake was written, then restored");
+        assertEquals(before.size(), lake.read(TimelineLake.BASE_TABLE).count());
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + schema
+                + "' AND table_name LIKE 'stg_%'"), "staging tables are dropped");
+    }
+
+    Path copySample() throws IOException {
+        Path target = dir.resolve("raw");
+        try (Stream<Path> files = Files.walk(SAMPLE)) {
+            for (Path p : files.toList()) {
+                Path to = target.resolve(SAMPLE.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        return target;
+    }
+}
