@@ -96,7 +96,7 @@ public final class DailyBaseJob {
             Dataset<Row> inScope = tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE));
             log.run("stage keys", () -> pipeline.stageKeys(inScope, keysTable));
 
-            Dataset<Row> computed = TimelineFields.withProcessing(pipeline.computeTimeline(inScope, keysTable, windowStart),
+            Dataset<Row> computed = TimelineFields.withProcessing(pipeline.computeTimeline(inScope, keysTable, windowStart, true),
                     type.value(), Timestamp.from(startedAt)).persist(StorageLevel.MEMORY_AND_DISK());
             timeline = computed;
             Row stats = log.run("compute timeline", () -> readGuarded(() -> computed.agg(

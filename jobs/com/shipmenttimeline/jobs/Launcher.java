@@ -56,6 +56,10 @@ public final class Launcher {
                     SampleDataGenerator.Written w = new SampleDataGenerator(spark, settings.paths().raw()).generate(settings.generator());
                     out.printf("generated %d events of %d shipments, %s to %s, into %s%n", w.events(), w.shipments(), w.firstDay(),
                             w.lastDay(), settings.paths().raw());
+                    if (w.heldBack() > 0) {
+                        out.printf("  %d of them, the last %s, held back in %s: copy them into the raw folder to see the incremental job%n",
+                                w.heldBack(), settings.generator().holdBack(), settings.generator().incoming());
+                    }
                 }
                 case DAILY_BASE, BACKFILL -> {
                     generateSampleIfEmpty(spark, settings, out);
@@ -63,7 +67,11 @@ public final class Launcher {
                     DailyBaseJob.RunResult r = new DailyBaseJob(spark, settings, warehouse, Clock.systemUTC()).run(request);
                     printSummary(out, r, warehouse, settings);
                 }
-                case INCREMENTAL -> throw new UsageException("--mode incremental is not built yet; only daily_base, backfill, generate and ddl run today");
+                case INCREMENTAL -> {
+                    warehouse = Warehouse.open(settings.warehouse());
+                    IncrementalJob.RunResult r = new IncrementalJob(spark, settings, warehouse, Clock.systemUTC()).run(request);
+                    printSummary(out, r, warehouse);
+                }
                 default -> throw new IllegalStateException(request.mode().name());
             }
             return OK;
@@ -139,7 +147,27 @@ public final class Launcher {
             out.println("no raw events under " + raw + ": generating sample data (timeline.generator.*) ...");
             SampleDataGenerator.Written w = new SampleDataGenerator(spark, raw).generate(settings.generator());
             out.printf("generated %d events of %d shipments, %s to %s%n", w.events(), w.shipments(), w.firstDay(), w.lastDay());
+            if (w.heldBack() > 0) {
+                out.printf("  %d of them, the last %s, held back in %s: copy them into the raw folder to see the incremental job%n",
+                        w.heldBack(), settings.generator().holdBack(), settings.generator().incoming());
+            }
         }
+    }
+
+    private static void printSummary(PrintStream out, IncrementalJob.RunResult r, Warehouse warehouse) {
+        if (r.batches().isEmpty()) {
+            out.println("incremental run: nothing new" + (r.batchesAlreadyCommitted() > 0
+                    ? " (" + r.batchesAlreadyCommitted() + " batch(es) found committed by an earlier, interrupted run)" : ""));
+        }
+        for (RunRecord rec : r.batches()) {
+            out.printf("incremental batch %s succeeded in %.1f s: %s files, read %s, timeline %s, quarantined %s, duplicates %s,"
+                    + " already_processed %s, late %s%n", rec.runId(), (Double) rec.get("duration_seconds"), rec.get("files_read"),
+                    rec.get("rows_read"), rec.get("timeline_rows"), rec.get("quarantined"), rec.get("duplicates"),
+                    rec.get("already_processed"), rec.get("late"));
+            out.printf("  checkpoint: %s (was %s)%n", rec.get("checkpoint_after"), rec.get("checkpoint_before"));
+        }
+        out.printf("  warehouse: %s; view %s %s%n", warehouse.describe(),
+                warehouse.ddl().qualified(com.shipmenttimeline.schemas.WarehouseTables.REALTIME_VIEW), r.view());
     }
 
     private static void printSummary(PrintStream out, DailyBaseJob.RunResult r, Warehouse warehouse, Settings settings) {

@@ -59,7 +59,7 @@ public final class SampleDataGenerator {
     }
 
     /** What was written. */
-    public record Written(long shipments, long events, LocalDate firstDay, LocalDate lastDay) {}
+    public record Written(long shipments, long events, long heldBack, LocalDate firstDay, LocalDate lastDay) {}
 
     public Written generate(Settings.GeneratorSettings s) {
         LocalDate end = s.endDate().orElse(LocalDate.now(ZoneOffset.UTC));
@@ -75,25 +75,45 @@ public final class SampleDataGenerator {
                 .flatMap((FlatMapFunction<Long, Row>) lifecycle::events, Encoders.row(GENERATED))
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
-            Path events = new Path(rawRoot, RawEvents.EVENTS_DIR);
-            rows.filter(col("format").equalTo("parquet"))
-                    .select(col(RawEvents.EVENT_ID), col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_TIMESTAMP), col(RawEvents.EVENT_TYPE),
-                            col(RawEvents.STATUS), col(RawEvents.LOCATION_ID), col(RawEvents.INGESTED_AT), col("ingest_date"))
-                    .repartition(col("ingest_date"))
-                    .write().mode(SaveMode.Append).partitionBy("ingest_date").parquet(events.toString());
-            writeJsonLines(rows.filter(col("format").equalTo("jsonl")), events, false);
-            writeJsonLines(rows.filter(col("format").equalTo("jsonl.gz")), events, true);
+            // Held back: the newest events, as files that arrive after a base run would have run.
+            org.apache.spark.sql.Column held = org.apache.spark.sql.functions.coalesce(
+                    col(RawEvents.EVENT_TIMESTAMP).geq(org.apache.spark.sql.functions.lit(Timestamp.from(until.minus(s.holdBack())))),
+                    org.apache.spark.sql.functions.lit(false));
+            writeEvents(rows.filter(org.apache.spark.sql.functions.not(held)), rawRoot);
+            long heldBack = 0;
+            if (!s.holdBack().isZero()) {
+                Dataset<Row> later = rows.filter(held);
+                heldBack = later.count();
+                writeEvents(later, s.incoming());
+            }
             long count = rows.count();
             writeReference(shipments, s.seed(), from);
-            return new Written(shipments, count, first, end);
+            return new Written(shipments, count, heldBack, first, end);
         } finally {
             rows.unpersist();
         }
     }
 
+    private void writeEvents(Dataset<Row> rows, String root) {
+        Path events = new Path(root, RawEvents.EVENTS_DIR);
+        rows.filter(col("format").equalTo("parquet"))
+                .select(col(RawEvents.EVENT_ID), col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_TIMESTAMP), col(RawEvents.EVENT_TYPE),
+                        col(RawEvents.STATUS), col(RawEvents.LOCATION_ID), col(RawEvents.INGESTED_AT), col("ingest_date"))
+                .repartition(col("ingest_date"))
+                .write().mode(SaveMode.Append).partitionBy("ingest_date").parquet(events.toString());
+        writeJsonLines(rows.filter(col("format").equalTo("jsonl")), root, events, false);
+        writeJsonLines(rows.filter(col("format").equalTo("jsonl.gz")), root, events, true);
+        try {
+            FileSystem fs = events.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            fs.delete(new Path(events, "_SUCCESS"), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Spark's text writer names files .txt: write to a scratch folder, then move them in as .jsonl(.gz). */
-    private void writeJsonLines(Dataset<Row> rows, Path eventsRoot, boolean gzip) {
-        Path scratch = new Path(rawRoot, "_generator_scratch_" + (gzip ? "gz" : "plain"));
+    private void writeJsonLines(Dataset<Row> rows, String root, Path eventsRoot, boolean gzip) {
+        Path scratch = new Path(root, "_generator_scratch_" + (gzip ? "gz" : "plain"));
         rows.select(col("line"), col("ingest_date")).repartition(col("ingest_date"))
                 .write().mode(SaveMode.Overwrite).option("compression", gzip ? "gzip" : "none")
                 .partitionBy("ingest_date").text(scratch.toString());

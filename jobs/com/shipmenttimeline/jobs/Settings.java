@@ -23,7 +23,10 @@ import java.util.Optional;
  */
 public record Settings(
         Paths paths, SparkSettings spark, WarehouseSettings warehouse, int windowDays, Duration futureTolerance,
-        GeneratorSettings generator) {
+        IncrementalSettings incremental, GeneratorSettings generator) {
+
+    /** The streaming source and trigger of the incremental job. Empty processing time: Trigger.AvailableNow. */
+    public record IncrementalSettings(int maxFilesPerTrigger, Duration maxFileAge, Optional<Duration> processingTime) {}
 
     public record Paths(String raw, String lake, String streamingCheckpoint) {}
 
@@ -45,7 +48,7 @@ public record Settings(
     }
 
     public record GeneratorSettings(long events, int days, Optional<LocalDate> endDate, long seed, double defectRate,
-            boolean whenEmpty) {}
+            boolean whenEmpty, Duration holdBack, String incoming) {}
 
     private static final String ROOT = "timeline";
 
@@ -173,6 +176,20 @@ public record Settings(
                 positiveDuration(c, "warehouse.lease.ttl"), nonNegativeDuration(c, "warehouse.lease.wait"));
 
         int windowDays = positive(c, "base.window-days");
+        String trigger = c.getString("incremental.trigger").trim();
+        Optional<Duration> processingTime;
+        if (trigger.equals("available-now")) {
+            processingTime = Optional.empty();
+        } else {
+            try {
+                processingTime = Optional.of(c.getDuration("incremental.trigger"));
+            } catch (ConfigException e) {
+                throw new UsageException("timeline.incremental.trigger must be available-now or an interval such as '5 minutes' (got '"
+                        + trigger + "')");
+            }
+        }
+        IncrementalSettings incremental = new IncrementalSettings(positive(c, "incremental.max-files-per-trigger"),
+                positiveDuration(c, "incremental.max-file-age"), processingTime);
         Duration tolerance = nonNegativeDuration(c, "validation.future-tolerance");
 
         String end = c.getString("generator.end-date").trim();
@@ -191,8 +208,9 @@ public record Settings(
             throw new UsageException("timeline.generator.events must be at least 1 (got " + events + ")");
         }
         GeneratorSettings generator = new GeneratorSettings(events, positive(c, "generator.days"), endDate,
-                c.getLong("generator.seed"), defectRate, c.getBoolean("generator.when-empty"));
-        return new Settings(paths, spark, warehouse, windowDays, tolerance, generator);
+                c.getLong("generator.seed"), defectRate, c.getBoolean("generator.when-empty"),
+                nonNegativeDuration(c, "generator.hold-back"), nonEmpty(c, "generator.incoming"));
+        return new Settings(paths, spark, warehouse, windowDays, tolerance, incremental, generator);
     }
 
     private static String nonEmpty(Config c, String key) {

@@ -27,14 +27,16 @@ public final class StoredState {
     /**
      * @param keysTable the staging table of the run's keys
      * @param before only stored rows strictly before this count (a base run's window start); null for all
+     * @param excludeRewritten leave out stored rows whose event the run writes again (a base run
+     *     replaces them); an incremental run never rewrites a stored event
      */
-    public static String query(WarehouseDdl ddl, String keysTable, Instant before) {
+    public static String query(WarehouseDdl ddl, String keysTable, Instant before, boolean excludeRewritten) {
         String keys = ddl.qualified(keysTable);
         String bound = before == null ? "" : " AND t.event_timestamp < TIMESTAMP '" + LITERAL.format(before) + "'";
         // A stored row whose event the run writes again is about to be replaced: it is not history.
         String history = "SELECT t.shipment_id, t.event_id, t.event_timestamp, t.event_sequence, t.status, t.location_id,"
                 + " t.status_start_timestamp FROM %s t WHERE t.shipment_id IN (SELECT k.shipment_id FROM " + keys + " k)" + bound
-                + " AND NOT EXISTS (SELECT 1 FROM " + keys + " k2 WHERE k2.event_id = t.event_id)";
+                + (excludeRewritten ? " AND NOT EXISTS (SELECT 1 FROM " + keys + " k2 WHERE k2.event_id = t.event_id)" : "");
         return "SELECT shipment_id AS " + ShipmentState.SHIPMENT_ID
                 + ", event_sequence AS " + ShipmentState.LAST_EVENT_SEQUENCE
                 + ", event_timestamp AS " + ShipmentState.LAST_EVENT_TIMESTAMP

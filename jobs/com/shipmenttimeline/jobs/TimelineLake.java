@@ -54,6 +54,30 @@ public final class TimelineLake {
                 .save(path(BASE_TABLE));
     }
 
+    /**
+     * Appends an incremental batch. Delta's {@code txnAppId}/{@code txnVersion} make it idempotent:
+     * a batch written before (a re-run after a crash) is skipped by Delta itself.
+     */
+    public void appendIncremental(Dataset<Row> rows, String appId, long version) {
+        rows.withColumn(EVENT_DATE, to_date(col(TimelineColumns.EVENT_TIMESTAMP)))
+                .repartition(col(EVENT_DATE))
+                .write()
+                .format("delta")
+                .mode(SaveMode.Append)
+                .option("txnAppId", appId)
+                .option("txnVersion", version)
+                .partitionBy(EVENT_DATE)
+                .save(path(INCREMENTAL_TABLE));
+    }
+
+    /** Replay: deletes the incremental rows after {@code from}, if the table exists. */
+    public void deleteIncrementalAfter(java.time.Instant from) {
+        if (DeltaTable.isDeltaTable(spark, path(INCREMENTAL_TABLE))) {
+            DeltaTable.forPath(spark, path(INCREMENTAL_TABLE))
+                    .delete(col(TimelineColumns.EVENT_TIMESTAMP).gt(org.apache.spark.sql.functions.lit(java.sql.Timestamp.from(from))));
+        }
+    }
+
     /** Deletes the rows on or after {@code fromDate}, if the table exists. */
     public void deleteFrom(String table, LocalDate fromDate) {
         if (DeltaTable.isDeltaTable(spark, path(table))) {

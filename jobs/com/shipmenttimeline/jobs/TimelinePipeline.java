@@ -41,9 +41,10 @@ public final class TimelinePipeline {
      * The timeline rows of the in-scope events, each shipment continued from its stored state.
      *
      * @param stateBefore only stored rows before this are history (a base run's window start); null for all
+     * @param replacing true for a base run, whose stored rows with the run's event ids are about to be replaced
      */
-    public Dataset<Row> computeTimeline(Dataset<Row> inScope, String keysTable, Instant stateBefore) {
-        Dataset<Row> state = warehouse.query(spark, StoredState.query(warehouse.ddl(), keysTable, stateBefore));
+    public Dataset<Row> computeTimeline(Dataset<Row> inScope, String keysTable, Instant stateBefore, boolean replacing) {
+        Dataset<Row> state = warehouse.query(spark, StoredState.query(warehouse.ddl(), keysTable, stateBefore, replacing));
         Dataset<Row> enriched = Enrichment.apply(inScope, reference.locations(), reference.packages());
         return TimelineFields.compute(enriched, state);
     }

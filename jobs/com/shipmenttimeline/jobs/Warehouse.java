@@ -239,12 +239,31 @@ public final class Warehouse implements AutoCloseable {
         }
     }
 
-    /** Refreshes the realtime view; it sees only committed rows, so this runs after the commit. */
+    /**
+     * Refreshes the realtime view; it sees only committed rows, so this runs after the commit. The
+     * checkpoint row's status then moves from {@code committed} to {@code refreshed}, so that a run
+     * killed between its commit and its refresh is made good by the next run ({@link #refreshPending}).
+     */
     public void refreshRealtimeView() {
         String view = ddl.qualified(WarehouseTables.REALTIME_VIEW);
         execute(ddl.dialect() == SqlDialect.POSTGRES
                 ? "REFRESH MATERIALIZED VIEW CONCURRENTLY " + view
                 : "REFRESH MATERIALIZED VIEW " + view);
+        execute("UPDATE " + ddl.qualified(WarehouseTables.CHECKPOINTS) + " SET status = 'refreshed' WHERE checkpoint_id = '"
+                + WarehouseTables.CHECKPOINT_ID + "' AND status = 'committed'");
+    }
+
+    /** True when a commit has not been followed by a view refresh yet. */
+    public boolean refreshPending() {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT status FROM "
+                + ddl.qualified(WarehouseTables.CHECKPOINTS) + " WHERE checkpoint_id = ?")) {
+            ps.setString(1, WarehouseTables.CHECKPOINT_ID);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && "committed".equals(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read the checkpoint", e);
+        }
     }
 
     private static String firstWords(String sql) {
