@@ -1,0 +1,337 @@
+package com.shipmenttimeline.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.shipmenttimeline.testing.RawFolder;
+import com.shipmenttimeline.testing.ReferenceTimeline.Event;
+import com.shipmenttimeline.testing.SharedSpark;
+import com.shipmenttimeline.testing.TestWarehouse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.lifecycle.AfterTry;
+import org.junit.jupiter.api.Test;
+
+/** The incremental job against real PostgreSQL and Delta, the streaming source reading real files. */
+class IncrementalJobTest {
+    static final long DAY = 86_400_000_000L;
+    static final long D0 = 1_751_328_000_000_000L; // 2025-07-01T00:00:00Z
+    static final String[] STATUSES = {"PICKED_UP", "IN_TRANSIT", "IN_TRANSIT", "ARRIVED_AT_FACILITY", "DELIVERED"};
+    static final String[] LOCATIONS = {null, "L1", "L2", "L3", "L9"};
+
+    /** One warehouse schema, lake, raw folder and streaming checkpoint: a deployment of its own. */
+    static final class Deployment {
+        final String schema = TestWarehouse.freshSchema();
+        final Path dir;
+        final RawFolder raw;
+
+        Deployment(Path dir) throws java.io.IOException {
+            this.dir = Files.createDirectories(dir);
+            this.raw = new RawFolder(dir.resolve("raw"));
+        }
+
+        Settings settings(String... more) {
+            List<String> o = new ArrayList<>(TestWarehouse.overrides(schema));
+            o.add("paths.raw=\"" + raw.root() + "\"");
+            o.add("paths.lake=\"" + dir.resolve("lake") + "\"");
+            o.add("paths.streaming-checkpoint=\"" + dir.resolve("stream") + "\"");
+            o.add("incremental.max-files-per-trigger=2");
+            o.addAll(List.of(more));
+            return Settings.load(null, o);
+        }
+
+        DailyBaseJob.RunResult base(String... args) {
+            try (Warehouse w = TestWarehouse.open(schema)) {
+                return new DailyBaseJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(RunRequest.parse(args));
+            }
+        }
+
+        IncrementalJob.RunResult incremental(String... args) {
+            try (Warehouse w = TestWarehouse.open(schema)) {
+                String[] all = Stream.concat(Stream.of("--mode", "incremental"), Stream.of(args)).toArray(String[]::new);
+                return new IncrementalJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(RunRequest.parse(all));
+            }
+        }
+
+        String t(String table) {
+            return schema + "." + table;
+        }
+
+        /** The view's rows with the processing metadata left out, by event id. */
+        List<Map<String, Object>> timeline() {
+            List<Map<String, Object>> rows = TestWarehouse.query("SELECT * FROM " + t("shipment_timeline_realtime") + " ORDER BY event_id");
+            for (Map<String, Object> r : rows) {
+                for (String k : List.of("processed_timestamp", "process_type", "incremental_batch_id", "incremental_processed_at")) {
+                    r.remove(k);
+                }
+            }
+            return rows;
+        }
+
+        Object checkpoint() {
+            return TestWarehouse.query("SELECT last_processed_timestamp FROM " + t("processing_checkpoints")).get(0).get("last_processed_timestamp");
+        }
+
+        void assertEveryRunAddsUp() {
+            for (Map<String, Object> run : TestWarehouse.query("SELECT * FROM " + t("processing_runs") + " WHERE rows_read IS NOT NULL")) {
+                DailyBaseJobTest.assertCountsAddUp(run);
+            }
+        }
+    }
+
+    static List<Event> randomEvents(Random r, int shipments, long span) {
+        List<Event> events = new ArrayList<>();
+        for (int s = 0; s < shipments; s++) {
+            long start = D0 + (long) (r.nextDouble() * span);
+            int n = 1 + r.nextInt(8);
+            long ts = start;
+            for (int i = 0; i < n; i++) {
+                if (i > 0 && r.nextInt(5) > 0) { // one in five ties the previous event
+                    ts += r.nextInt(12) * 3_600_000_000L + r.nextInt(1_000_000);
+                }
+                if (ts >= D0 + span) {
+                    break;
+                }
+                events.add(new Event("S" + s, "e" + Integer.toHexString(r.nextInt(1 << 20)) + "-" + s + "-" + i, ts,
+                        STATUSES[r.nextInt(STATUSES.length)], LOCATIONS[r.nextInt(LOCATIONS.length)], null));
+            }
+        }
+        return events;
+    }
+
+    /** Equal row sets by event_id; on a difference, says which fields of which rows differ. */
+    static void assertSameRows(List<Map<String, Object>> expected, List<Map<String, Object>> actual, String context) {
+        Map<Object, Map<String, Object>> got = new java.util.TreeMap<>();
+        actual.forEach(r -> got.put(r.get("event_id"), r));
+        List<String> problems = new ArrayList<>();
+        for (Map<String, Object> e : expected) {
+            Map<String, Object> a = got.remove(e.get("event_id"));
+            if (a == null) {
+                problems.add("missing " + e.get("event_id") + " at " + e.get("event_timestamp"));
+                continue;
+            }
+            for (String k : e.keySet()) {
+                if (!java.util.Objects.equals(e.get(k), a.get(k))) {
+                    problems.add(e.get("event_id") + " (" + e.get("shipment_id") + ") " + k + ": expected " + e.get(k) + " got " + a.get(k));
+                }
+            }
+        }
+        got.keySet().forEach(id -> problems.add("extra " + id));
+        assertTrue(problems.isEmpty(), context + ": " + problems.size() + " differences, first: "
+                + problems.subList(0, Math.min(8, problems.size())));
+    }
+
+    private final List<Path> tryDirs = new ArrayList<>();
+
+    @AfterTry
+    void cleanUp() throws java.io.IOException {
+        for (Path p : tryDirs) {
+            try (Stream<Path> all = Files.walk(p)) {
+                for (Path x : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(x);
+                }
+            }
+        }
+        tryDirs.clear();
+    }
+
+    /**
+     * Section 5's equivalence: a base run over the earlier part of any events, then incremental runs
+     * over the rest in several batches, gives exactly the rows of one base run over all of them.
+     * Ties, status runs across batch boundaries and shipments first seen in a later batch included.
+     */
+    @Property(tries = 3, shrinking = ShrinkingMode.OFF)
+    void baseThenIncrementalsEqualsOneBaseOverEverything(@ForAll long seed) throws Exception {
+        Random r = new Random(seed);
+        long span = 6 * DAY;
+        List<Event> events = randomEvents(r, 25, span);
+        long[] cuts = {D0 + 2 * DAY + r.nextInt(1000) * 60_000_000L, D0 + 3 * DAY + r.nextInt(1000) * 60_000_000L,
+            D0 + 4 * DAY + r.nextInt(1000) * 60_000_000L};
+        Path root = Files.createTempDirectory(Path.of("target"), "equivalence");
+        tryDirs.add(root);
+
+        Deployment split = new Deployment(root.resolve("split"));
+        Deployment whole = new Deployment(root.resolve("whole"));
+        split.raw.reference(25, Instant.parse("2025-07-04T00:00:00Z"));
+        whole.raw.reference(25, Instant.parse("2025-07-04T00:00:00Z"));
+        String from = "2025-07-01";
+        String end = "2025-07-09T00:00:00Z";
+
+        List<Event> first = events.stream().filter(e -> e.ts() < cuts[0]).toList();
+        split.raw.parquet(LocalDate.parse(from), first);
+        split.base("--mode", "backfill", "--from", from, "--as-of", Instant.ofEpochSecond(cuts[0] / 1_000_000).toString());
+        for (int k = 0; k < cuts.length; k++) {
+            long lo = cuts[k];
+            long hi = k + 1 < cuts.length ? cuts[k + 1] : Long.MAX_VALUE;
+            List<Event> batch = events.stream().filter(e -> e.ts() >= lo && e.ts() < hi).toList();
+            // Two files per arrival, split in time (an event in the second file that is not later than
+            // every event of the first would be late), so that max-files-per-trigger = 2 makes some runs
+            // take several micro-batches.
+            long mid = lo + (Math.min(hi, D0 + span) - lo) / 2;
+            split.raw.parquet(RawFolder.dateOf(lo), batch.stream().filter(e -> e.ts() < mid).toList());
+            split.raw.parquet(RawFolder.dateOf(lo), batch.stream().filter(e -> e.ts() >= mid).toList());
+            split.incremental("--as-of", end);
+        }
+        whole.raw.parquet(LocalDate.parse(from), events);
+        whole.base("--mode", "backfill", "--from", from, "--as-of", end);
+
+        assertSameRows(whole.timeline(), split.timeline(), "seed " + seed + ", cuts " + java.util.Arrays.toString(
+                java.util.Arrays.stream(cuts).mapToObj(c -> Instant.ofEpochSecond(c / 1_000_000, (c % 1_000_000) * 1000)).toArray()));
+        assertEquals(events.size(), split.timeline().size());
+        assertEquals(whole.checkpoint(), split.checkpoint());
+        assertTrue(TestWarehouse.count("SELECT count(*) FROM " + split.t("shipment_timeline_incremental")) > 0);
+        split.assertEveryRunAddsUp();
+    }
+
+    @Test
+    void lateAndResentEventsGoToTheirOutcomesAndTheNextBaseTakesTheLateOnesIn(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Deployment d = new Deployment(dir);
+        d.raw.reference(3, Instant.parse("2025-07-04T00:00:00Z"));
+        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(
+                new Event("S0", "a1", D0 + DAY, "PICKED_UP", "L1", null),
+                new Event("S0", "a2", D0 + DAY + 3_600_000_000L, "IN_TRANSIT", "L2", null)));
+        d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
+        Object checkpoint = d.checkpoint();
+
+        d.raw.jsonLines(LocalDate.parse("2025-07-03"), List.of(
+                // re-sent: already in the timeline, whatever its timestamp now says
+                "{\"event_id\":\"a2\",\"shipment_id\":\"S0\",\"event_timestamp\":\"2025-07-02T05:00:00Z\",\"status\":\"IN_TRANSIT\"}",
+                // late: before the checkpoint and not in the timeline
+                "{\"event_id\":\"late1\",\"shipment_id\":\"S0\",\"event_timestamp\":\"2025-07-02T00:30:00Z\",\"status\":\"PICKED_UP\"}",
+                "{\"event_id\":\"late1\",\"shipment_id\":\"S0\",\"event_timestamp\":\"2025-07-02T00:30:00Z\",\"status\":\"PICKED_UP\"}",
+                // new: after the checkpoint
+                "{\"event_id\":\"n1\",\"shipment_id\":\"S0\",\"event_timestamp\":\"2025-07-02T06:00:00Z\",\"status\":\"DELIVERED\"}",
+                "{\"event_id\":\"bad\",\"shipment_id\":12}"));
+        IncrementalJob.RunResult r = d.incremental("--as-of", "2025-07-03T00:00:00Z");
+        // The stream's first batch also re-reads the base's own file (it arrived on or after the day
+        // before the checkpoint): a1 and a2 from it, then a2 again and late1 twice from the new file.
+        Map<String, Long> total = new java.util.TreeMap<>();
+        for (RunRecord b : r.batches()) {
+            for (String k : List.of("rows_read", "already_processed", "late", "duplicates", "timeline_rows", "quarantined_malformed")) {
+                total.merge(k, (Long) b.get(k), Long::sum);
+            }
+        }
+        assertEquals(Map.of("rows_read", 7L, "already_processed", 2L, "late", 1L, "duplicates", 2L, "timeline_rows", 1L,
+                "quarantined_malformed", 1L), total);
+        assertEquals(List.of(Map.of("event_id", "late1")), TestWarehouse.query("SELECT event_id FROM " + d.t("late_events")));
+        assertEquals(3L, TestWarehouse.query("SELECT event_sequence FROM " + d.t("shipment_timeline_realtime") + " WHERE event_id = 'n1'")
+                .get(0).get("event_sequence"), "continues from the stored a2");
+        assertTrue(((java.sql.Timestamp) d.checkpoint()).after((java.sql.Timestamp) checkpoint));
+
+        d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
+        List<Map<String, Object>> view = TestWarehouse.query("SELECT event_id, event_sequence FROM " + d.t("shipment_timeline_realtime")
+                + " ORDER BY event_sequence");
+        assertEquals(List.of("a1", "late1", "a2", "n1"), view.stream().map(v -> v.get("event_id")).toList(),
+                "the base run took the late event in, in its place");
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + d.t("late_events")), "the late-events table is an audit trail");
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_incremental")), "the base covers them now");
+        d.assertEveryRunAddsUp();
+    }
+
+    @Test
+    void runningAgainWithNothingNewChangesNothing(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Deployment d = new Deployment(dir);
+        d.raw.reference(3, Instant.parse("2025-07-04T00:00:00Z"));
+        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a1", D0 + DAY, "PICKED_UP", "L1", null)));
+        d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
+        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a2", D0 + DAY + 60_000_000L, "IN_TRANSIT", "L1", null)));
+        d.incremental("--as-of", "2025-07-03T00:00:00Z");
+        List<Map<String, Object>> before = TestWarehouse.query("SELECT * FROM " + d.t("shipment_timeline_realtime") + " ORDER BY event_id");
+        long runs = TestWarehouse.count("SELECT count(*) FROM " + d.t("processing_runs"));
+        IncrementalJob.RunResult again = d.incremental("--as-of", "2025-07-03T00:00:00Z");
+        assertTrue(again.batches().isEmpty());
+        assertEquals(before, TestWarehouse.query("SELECT * FROM " + d.t("shipment_timeline_realtime") + " ORDER BY event_id"));
+        assertEquals(runs, TestWarehouse.count("SELECT count(*) FROM " + d.t("processing_runs")));
+    }
+
+    @Test
+    void aRunWaitsForTheLeaseThenExitsBusyAndACrashedHoldersLeaseLapses(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Deployment d = new Deployment(dir);
+        d.raw.reference(1, Instant.parse("2025-07-04T00:00:00Z"));
+        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a1", D0 + DAY, "PICKED_UP", "L1", null)));
+        d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
+        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a2", D0 + DAY + 60_000_000L, "IN_TRANSIT", "L1", null)));
+
+        TestWarehouse.execute("UPDATE " + d.t("timeline_lease") + " SET holder_run_id = 'base-other', holder_process_type = 'daily_base',"
+                + " acquired_at = now(), expires_at = now() + interval '1 hour'");
+        WarehouseBusyException busy = assertThrows(WarehouseBusyException.class, () -> d.incremental("--as-of", "2025-07-03T00:00:00Z"));
+        assertTrue(busy.getMessage().contains("base-other"), busy.getMessage());
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_realtime")), "nothing written");
+
+        TestWarehouse.execute("UPDATE " + d.t("timeline_lease") + " SET expires_at = now() - interval '1 second'");
+        d.incremental("--as-of", "2025-07-03T00:00:00Z");
+        assertEquals(2, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_realtime")), "a lapsed lease is taken over");
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + d.t("timeline_lease") + " WHERE holder_run_id IS NULL"), "and released");
+    }
+
+    @Test
+    void twoLaunchesAtOnceSerialiseAndNothingIsDuplicated(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Deployment d = new Deployment(dir);
+        d.raw.reference(2, Instant.parse("2025-07-04T00:00:00Z"));
+        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a1", D0 + DAY, "PICKED_UP", "L1", null)));
+        d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
+        Random r = new Random(5);
+        List<Event> more = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            more.add(new Event("S" + (i % 2), "m" + i, D0 + DAY + (i + 1) * 60_000_000L, STATUSES[r.nextInt(STATUSES.length)], "L1", null));
+        }
+        d.raw.parquet(LocalDate.parse("2025-07-02"), more);
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        Runnable launch = () -> {
+            try {
+                d.incremental("--as-of", "2025-07-03T00:00:00Z");
+            } catch (Throwable t) {
+                errors.add(t);
+            }
+        };
+        Thread a = new Thread(launch);
+        Thread b = new Thread(launch);
+        a.start();
+        b.start();
+        a.join();
+        b.join();
+        assertTrue(errors.stream().allMatch(e -> e instanceof WarehouseBusyException), errors.toString());
+        assertEquals(41, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_realtime")));
+        assertEquals(41, TestWarehouse.count("SELECT count(DISTINCT event_id) FROM " + d.t("shipment_timeline_realtime")));
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM (SELECT shipment_id FROM " + d.t("shipment_timeline_realtime")
+                + " GROUP BY shipment_id HAVING count(*) <> max(event_sequence) OR count(DISTINCT event_sequence) <> count(*)) bad"),
+                "every shipment's sequences are exactly 1..n");
+    }
+
+    @Test
+    void replayDeletesAfterTResetsTheCheckpointAndReprocessesFromRawFiles(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Deployment d = new Deployment(dir);
+        d.raw.reference(1, Instant.parse("2025-07-04T00:00:00Z"));
+        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a1", D0 + DAY, "PICKED_UP", "L1", null)));
+        d.base("--mode", "daily_base", "--as-of", "2025-07-02T12:00:00Z");
+        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(
+                new Event("S0", "a2", D0 + DAY + 3_600_000_000L, "IN_TRANSIT", "L1", null),
+                new Event("S0", "a3", D0 + DAY + 7_200_000_000L, "IN_TRANSIT", "L2", null)));
+        d.incremental("--as-of", "2025-07-03T00:00:00Z");
+        List<Map<String, Object>> before = d.timeline();
+        // Someone damaged the incremental table; replay from a time before both events.
+        TestWarehouse.execute("UPDATE " + d.t("shipment_timeline_incremental") + " SET event_sequence = 99");
+
+        IncrementalJob.RunResult r = d.incremental("--replay-from", "2025-07-02T00:30:00Z", "--as-of", "2025-07-03T00:00:00Z");
+        TestWarehouse.execute("REFRESH MATERIALIZED VIEW " + d.t("shipment_timeline_realtime"));
+        assertEquals(before, d.timeline(), "rebuilt from the raw files");
+        assertEquals(2L, r.batches().get(0).get("timeline_rows"));
+        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a4", D0 + DAY + 9_000_000_000L, "DELIVERED", "L2", null)));
+        d.incremental("--as-of", "2025-07-03T00:00:00Z");
+        assertEquals(4L, TestWarehouse.query("SELECT event_sequence FROM " + d.t("shipment_timeline_realtime") + " WHERE event_id = 'a4'")
+                .get(0).get("event_sequence"), "the streaming query continues with new files");
+        d.assertEveryRunAddsUp();
+    }
+}
