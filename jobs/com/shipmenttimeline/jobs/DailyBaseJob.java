@@ -79,6 +79,7 @@ public final class DailyBaseJob {
         log.run("warehouse objects", warehouse::ensureObjects);
         try (WarehouseLease lease = WarehouseLease.acquire(warehouse, runId, type.value(), settings.warehouse().leaseTtl(),
                 settings.warehouse().leaseWait(), clock)) {
+            warehouse.dropLeftoverStaging();
             RawEventSource source = new RawEventSource(spark, settings.paths().raw());
             List<RawFile> files = log.run("list raw files", () -> source.listFrom(windowStartDate),
                     f -> f.size() + " files with ingest_date >= " + windowStartDate);

@@ -88,6 +88,7 @@ public final class IncrementalJob {
         int[] recovered = {0};
         try (WarehouseLease lease = WarehouseLease.acquire(warehouse, runId, ProcessType.INCREMENTAL.value(),
                 settings.warehouse().leaseTtl(), settings.warehouse().leaseWait(), clock)) {
+            warehouse.dropLeftoverStaging();
             if (request.replayFrom().isPresent()) {
                 Instant from = request.replayFrom().get();
                 replayReset(log, runId, from, lease);

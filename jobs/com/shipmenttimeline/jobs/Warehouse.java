@@ -154,8 +154,9 @@ public final class Warehouse implements AutoCloseable {
         }
     }
 
-    /** Creates a staging table with the given columns and loads the rows into it with Spark. */
+    /** Creates (or re-creates) a staging table with the given columns and loads the rows into it with Spark. */
     public void stage(Dataset<Row> rows, String table, java.util.List<TableColumn> columns) {
+        execute("DROP TABLE IF EXISTS " + ddl.qualified(table));
         execute(ddl.createStagingTable(table, columns));
         rows.select(columns.stream().map(c -> org.apache.spark.sql.functions.col(c.name()))
                         .toArray(org.apache.spark.sql.Column[]::new))
@@ -192,6 +193,25 @@ public final class Warehouse implements AutoCloseable {
 
     private static String withParam(String url, String param) {
         return url + (url.contains("?") ? "&" : "?") + param;
+    }
+
+    /**
+     * Drops the staging tables of runs that died before they could: called by a run that holds the
+     * lease, so no live run owns any of them.
+     */
+    public void dropLeftoverStaging() {
+        java.util.List<String> leftovers = new java.util.ArrayList<>();
+        try (Connection c = connect(); ResultSet rs = c.getMetaData().getTables(null, ddl.schema(), "stg\\_%", new String[] {"TABLE"})) {
+            while (rs.next()) {
+                leftovers.add(rs.getString("TABLE_NAME"));
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot list staging tables", e);
+        }
+        if (!leftovers.isEmpty()) {
+            LOG.info("warehouse: dropping {} staging tables left by interrupted runs", leftovers.size());
+            dropTables(leftovers.toArray(String[]::new));
+        }
     }
 
     public void dropTables(String... tables) {

@@ -1,0 +1,101 @@
+package com.shipmenttimeline.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.shipmenttimeline.testing.ReferenceTimeline.Event;
+import com.shipmenttimeline.testing.SharedSpark;
+import com.shipmenttimeline.testing.TestWarehouse;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Kill the incremental job at a stage boundary (the process halts as on kill -9: no shutdown
+ * hooks, no cleanup), restart it, and check that every event is in the view exactly once, the lake
+ * holds no copy twice, the counts add up and the checkpoint is where it should be.
+ */
+class CrashRecoveryTest {
+    static final long DAY = IncrementalJobTest.DAY;
+    static final long D0 = IncrementalJobTest.D0;
+
+    /** Runs the launcher in a child JVM, as spark-submit would, optionally halting at a crash point. */
+    static int launch(IncrementalJobTest.Deployment d, String crashAt, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx1g");
+        cmd.addAll(List.of(System.getProperty("timeline.test.jvm-flags", "").trim().split("\\s+")));
+        if (crashAt != null) {
+            cmd.add("-D" + FaultInjection.PROPERTY + "=" + crashAt);
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Launcher.class.getName());
+        cmd.addAll(List.of(args));
+        cmd.add("spark.master=local[2]");
+        cmd.add("spark.shuffle-partitions=2");
+        for (String o : List.of("paths.raw=" + d.raw.root(), "paths.lake=" + d.dir.resolve("lake"),
+                "paths.streaming-checkpoint=" + d.dir.resolve("stream"))) {
+            cmd.add(o);
+        }
+        cmd.addAll(TestWarehouse.overrides(d.schema).stream().map(o -> o.replace("\"", "")).toList());
+        // The killed run's lease lapses quickly here; the restart waits for that.
+        cmd.add("warehouse.lease.ttl=3s");
+        cmd.add("warehouse.lease.wait=30s");
+        File log = Path.of("target", "crash-logs", d.schema + "-" + (crashAt == null ? "restart" : crashAt) + ".log").toFile();
+        log.getParentFile().mkdirs();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the child run finished");
+        return p.exitValue();
+    }
+
+    @ParameterizedTest(name = "killed {0}")
+    @ValueSource(strings = {FaultInjection.AFTER_READ, FaultInjection.AFTER_LAKE_WRITE, FaultInjection.BEFORE_COMMIT,
+        FaultInjection.AFTER_COMMIT})
+    void aKilledIncrementalRunRecoversWithEveryEventExactlyOnce(String point, @TempDir Path dir) throws Exception {
+        IncrementalJobTest.Deployment d = new IncrementalJobTest.Deployment(dir);
+        d.raw.reference(4, Instant.parse("2025-07-04T00:00:00Z"));
+        Random r = new Random(point.hashCode());
+        List<Event> history = new ArrayList<>();
+        List<Event> fresh = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            long ts = D0 + DAY + i * 600_000_000L;
+            Event e = new Event("S" + r.nextInt(4), "ev" + i, ts, IncrementalJobTest.STATUSES[r.nextInt(5)], "L" + (1 + r.nextInt(3)), null);
+            (i < 30 ? history : fresh).add(e);
+        }
+        d.raw.parquet(LocalDate.parse("2025-07-02"), history);
+        d.base("--mode", "daily_base", "--as-of", "2025-07-02T06:00:00Z");
+        d.raw.parquet(LocalDate.parse("2025-07-02"), fresh.subList(0, 15));
+        d.raw.parquet(LocalDate.parse("2025-07-02"), fresh.subList(15, 30));
+
+        String[] run = {"--mode", "incremental", "--as-of", "2025-07-03T00:00:00Z"};
+        assertEquals(137, launch(d, point, run), "halted at " + point);
+        long committedBeforeRestart = TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_incremental"));
+        assertEquals(point.equals(FaultInjection.AFTER_COMMIT) ? 30 : 0, committedBeforeRestart);
+
+        assertEquals(0, launch(d, null, run), "the restart succeeds");
+
+        assertEquals(60, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_realtime")), "the view, refreshed by the restart");
+        assertEquals(60, TestWarehouse.count("SELECT count(DISTINCT event_id) FROM " + d.t("shipment_timeline_realtime")));
+        assertEquals(30, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_incremental")));
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM (SELECT shipment_id FROM " + d.t("shipment_timeline_realtime")
+                + " GROUP BY shipment_id HAVING count(*) <> max(event_sequence)) gaps"), "sequences 1..n per shipment");
+        TimelineLake lake = new TimelineLake(SharedSpark.get(), dir.resolve("lake").toString());
+        assertEquals(30, lake.read(TimelineLake.INCREMENTAL_TABLE).count(), "the lake holds each batch once");
+        assertEquals(TestWarehouse.query("SELECT max(event_timestamp) AS m FROM " + d.t("shipment_timeline_realtime")).get(0).get("m"),
+                d.checkpoint());
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM " + d.t("processing_checkpoints") + " WHERE status <> 'refreshed'"));
+        d.assertEveryRunAddsUp();
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + d.schema
+                + "' AND table_name LIKE 'stg%'"), "the restart drops the killed attempt's staging tables and its own");
+        assertTrue(new File(dir.toFile(), "stream").isDirectory());
+    }
+}
