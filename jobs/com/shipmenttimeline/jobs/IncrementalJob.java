@@ -93,7 +93,7 @@ public final class IncrementalJob {
                 Instant from = request.replayFrom().get();
                 replayReset(log, runId, from, lease);
                 RawEventSource source = new RawEventSource(spark, settings.paths().raw());
-                List<RawFile> files = source.listFrom(cutoffDate(from));
+                List<RawFile> files = source.listFrom(from.atZone(ZoneOffset.UTC).toLocalDate());
                 BatchResult r = processBatch(log, runId, "replay-" + runId, files, asOf, lease);
                 r.record().ifPresent(committed::add);
             }
@@ -104,10 +104,8 @@ public final class IncrementalJob {
         return new RunResult(committed, recovered[0], view);
     }
 
-    /** Files arriving before the day before the checkpoint's date cannot hold events after it (FUTURE_TIMESTAMP guard). */
-    static LocalDate cutoffDate(Instant checkpoint) {
-        return checkpoint.atZone(ZoneOffset.UTC).toLocalDate().minusDays(1);
-    }
+    /** Allowance for clock skew between the file store and this job when comparing arrival times. */
+    static final java.time.Duration CLOCK_MARGIN = java.time.Duration.ofMinutes(1);
 
     private StreamingQuery startStream(StageLog log, String runId, Instant asOf, WarehouseLease lease, List<RunRecord> committed,
             int[] recovered) {
@@ -131,28 +129,34 @@ public final class IncrementalJob {
                 .option("maxFilesPerTrigger", Integer.toString(inc.maxFilesPerTrigger()))
                 .option("maxFileAge", inc.maxFileAge().toSeconds() + "s")
                 .load(root.toString())
-                .select(col("path"));
+                .select(col("path"), col("modificationTime"));
         VoidFunction2<Dataset<Row>, Long> perBatch = (batch, batchId) -> {
             String queryId = spark.sparkContext().getLocalProperty(QUERY_ID_PROPERTY);
-            List<String> paths = batch.select(col("path")).as(Encoders.STRING()).collectAsList();
-            Optional<Instant> checkpoint = warehouse.checkpoint();
-            LocalDate cutoff = checkpoint.map(IncrementalJob::cutoffDate).orElse(LocalDate.MIN);
-            List<RawFile> files = new ArrayList<>();
+            // A file that had arrived when the latest base run started was listed by that run: it is
+            // the base's to take. This matters for a fresh stream, which has seen no file yet.
+            Optional<Instant> lastBase = lastBaseStart();
+            List<String> paths = new ArrayList<>();
             int skipped = 0;
-            for (RawFile f : source.classify(paths)) {
-                if (f.ingestDate().isBefore(cutoff)) {
+            for (Row f : batch.collectAsList()) {
+                Instant arrived = f.getTimestamp(1).toInstant();
+                if (lastBase.isPresent() && arrived.isBefore(lastBase.get().minus(CLOCK_MARGIN))) {
                     skipped++;
                 } else {
-                    files.add(f);
+                    paths.add(f.getString(0));
                 }
             }
             if (skipped > 0) {
-                log.info("batch {}: {} files from before {} skipped: taken in by base runs", batchId, skipped, cutoff);
+                log.info("batch {}: {} files that arrived before the base run of {} skipped: that run took them in", batchId, skipped,
+                        lastBase.get());
             }
+            List<RawFile> files = source.classify(paths);
             BatchResult r = processBatch(log, batchRunId(queryId, batchId), queryId + ":" + batchId, files, asOf, lease);
             r.record().ifPresent(committed::add);
             if (r.alreadyCommitted()) {
                 recovered[0]++;
+            }
+            if (inc.processingTime().isPresent()) {
+                refreshIfPending(log); // a long-running query never reaches the end-of-run refresh
             }
         };
         var writer = discovered.writeStream()
@@ -308,6 +312,21 @@ public final class IncrementalJob {
                 col(RawEvents.EVENT_ID), col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_TIMESTAMP), col(RawEvents.EVENT_TYPE),
                 col(RawEvents.STATUS), col(RawEvents.LOCATION_ID), col(RawEvents.INGESTED_AT),
                 col(RawEvents.SOURCE_FILE).as("source_file"), lit(runId).as("run_id"), lit(Timestamp.from(at)).as("recorded_at"));
+    }
+
+    /** When the latest successful base or backfill run started, if there was one. */
+    private Optional<Instant> lastBaseStart() {
+        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement("SELECT max(started_at) FROM "
+                + warehouse.ddl().qualified(WarehouseTables.RUNS) + " WHERE status = ? AND process_type IN (?, ?)")) {
+            ps.setString(1, RunRecord.SUCCEEDED);
+            ps.setString(2, ProcessType.DAILY_BASE.value());
+            ps.setString(3, ProcessType.BACKFILL.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getTimestamp(1) != null ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read processing_runs", e);
+        }
     }
 
     private boolean alreadyCommitted(String runId) {
