@@ -1,7 +1,6 @@
 package com.shipmenttimeline.jobs;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.max;
 
 import com.shipmenttimeline.schemas.ProcessType;
 import com.shipmenttimeline.schemas.TimelineColumns;
@@ -100,14 +99,8 @@ public final class DailyBaseJob {
             Dataset<Row> computed = TimelineFields.withProcessing(pipeline.computeTimeline(inScope, keysTable, windowStart, true),
                     type.value(), Timestamp.from(startedAt)).persist(StorageLevel.MEMORY_AND_DISK());
             timeline = computed;
-            Row stats = log.run("compute timeline", () -> readGuarded(() -> computed.agg(
-                    org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)),
-                    max(col(TimelineColumns.EVENT_TIMESTAMP))).first()),
-                    r -> r.getLong(0) + " rows");
-            if (stats.getLong(0) != inScopeCount) {
-                throw new IllegalStateException("timeline has " + stats.getLong(0) + " rows for " + inScopeCount + " events in scope");
-            }
-            Instant maxEventTs = stats.isNullAt(1) ? null : stats.getTimestamp(1).toInstant();
+            Instant maxEventTs = log.run("compute timeline", () -> readGuarded(() -> TimelinePipeline.summarize(computed, inScopeCount)),
+                    s -> s.rows() + " rows").maxEventTimestamp();
             long unknown = log.run("count unknown locations", () -> pipeline.unknownLocations(inScope), n -> n + " rows");
             RunCounts counts = RunCounts.fromOutcomes(byOutcome, unknown);
             record.counts(counts).set("max_event_timestamp", maxEventTs);

@@ -1,9 +1,7 @@
 package com.shipmenttimeline.jobs;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
 
 import com.shipmenttimeline.schemas.ColumnKind;
 import com.shipmenttimeline.schemas.ProcessType;
@@ -22,7 +20,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +31,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
@@ -132,24 +128,27 @@ public final class IncrementalJob {
                 .select(col("path"), col("modificationTime"));
         VoidFunction2<Dataset<Row>, Long> perBatch = (batch, batchId) -> {
             String queryId = spark.sparkContext().getLocalProperty(QUERY_ID_PROPERTY);
-            // A file that had arrived when the latest base run started was listed by that run: it is
-            // the base's to take. This matters for a fresh stream, which has seen no file yet.
-            Optional<Instant> lastBase = lastBaseStart();
-            List<String> paths = new ArrayList<>();
-            int skipped = 0;
+            // Files that the latest base run owns are passed over: those that had arrived when it
+            // started (it listed them), and those in arrival folders before its window (history it
+            // froze). This matters for a fresh stream, which has seen no file yet.
+            Optional<BaseRun> lastBase = lastBase();
+            Map<String, Instant> arrival = new java.util.HashMap<>();
             for (Row f : batch.collectAsList()) {
-                Instant arrived = f.getTimestamp(1).toInstant();
-                if (lastBase.isPresent() && arrived.isBefore(lastBase.get().minus(CLOCK_MARGIN))) {
+                arrival.put(f.getString(0), f.getTimestamp(1).toInstant());
+            }
+            List<RawFile> files = new ArrayList<>();
+            int skipped = 0;
+            for (RawFile f : source.classify(new ArrayList<>(arrival.keySet()))) {
+                if (lastBase.isPresent() && lastBase.get().owns(f, arrival.get(f.path()))) {
                     skipped++;
                 } else {
-                    paths.add(f.getString(0));
+                    files.add(f);
                 }
             }
             if (skipped > 0) {
-                log.info("batch {}: {} files that arrived before the base run of {} skipped: that run took them in", batchId, skipped,
-                        lastBase.get());
+                log.info("batch {}: {} files passed over: the base run of {} took them in or froze them as history", batchId, skipped,
+                        lastBase.get().startedAt());
             }
-            List<RawFile> files = source.classify(paths);
             BatchResult r = processBatch(log, batchRunId(queryId, batchId), queryId + ":" + batchId, files, asOf, lease);
             r.record().ifPresent(committed::add);
             if (r.alreadyCommitted()) {
@@ -241,13 +240,9 @@ public final class IncrementalJob {
             Dataset<Row> timeline = TimelineFields.withIncrementalProcessing(pipeline.computeTimeline(inScope, keysTable, null, false),
                     batchUuid, processedAt).persist(StorageLevel.MEMORY_AND_DISK());
             cached.add(timeline);
-            Row stats = log.run("batch " + runId + ": compute timeline",
-                    () -> timeline.agg(count(lit(1)), max(col(TimelineColumns.EVENT_TIMESTAMP))).first(), r -> r.getLong(0) + " rows");
             long inScopeCount = byOutcome.getOrDefault(Outcome.TIMELINE, 0L);
-            if (stats.getLong(0) != inScopeCount) {
-                throw new IllegalStateException("timeline has " + stats.getLong(0) + " rows for " + inScopeCount + " events in scope");
-            }
-            Instant maxTs = stats.isNullAt(1) ? null : stats.getTimestamp(1).toInstant();
+            Instant maxTs = log.run("batch " + runId + ": compute timeline", () -> TimelinePipeline.summarize(timeline, inScopeCount),
+                    s -> s.rows() + " rows").maxEventTimestamp();
             RunCounts counts = RunCounts.fromOutcomes(byOutcome, pipeline.unknownLocations(inScope));
             record.counts(counts).set("max_event_timestamp", maxTs);
 
@@ -314,15 +309,26 @@ public final class IncrementalJob {
                 col(RawEvents.SOURCE_FILE).as("source_file"), lit(runId).as("run_id"), lit(Timestamp.from(at)).as("recorded_at"));
     }
 
-    /** When the latest successful base or backfill run started, if there was one. */
-    private Optional<Instant> lastBaseStart() {
-        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement("SELECT max(started_at) FROM "
-                + warehouse.ddl().qualified(WarehouseTables.RUNS) + " WHERE status = ? AND process_type IN (?, ?)")) {
+    /** The latest successful base or backfill run: when it started and where its window began. */
+    record BaseRun(Instant startedAt, Instant windowStart) {
+        /** True for a file that this base run listed, or that lies in an arrival folder before its window. */
+        boolean owns(RawFile f, Instant arrivedAt) {
+            boolean listedByIt = arrivedAt != null && arrivedAt.isBefore(startedAt.minus(CLOCK_MARGIN));
+            boolean frozenHistory = f.ingestDate().isBefore(windowStart.atZone(ZoneOffset.UTC).toLocalDate());
+            return listedByIt || frozenHistory;
+        }
+    }
+
+    private Optional<BaseRun> lastBase() {
+        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement("SELECT started_at, window_start FROM "
+                + warehouse.ddl().qualified(WarehouseTables.RUNS) + " WHERE status = ? AND process_type IN (?, ?)"
+                + " ORDER BY started_at DESC LIMIT 1")) {
             ps.setString(1, RunRecord.SUCCEEDED);
             ps.setString(2, ProcessType.DAILY_BASE.value());
             ps.setString(3, ProcessType.BACKFILL.value());
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getTimestamp(1) != null ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
+                return rs.next() ? Optional.of(new BaseRun(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant()))
+                        : Optional.empty();
             }
         } catch (SQLException e) {
             throw new WarehouseException("cannot read processing_runs", e);

@@ -49,6 +49,22 @@ public final class TimelinePipeline {
         return TimelineFields.compute(enriched, state);
     }
 
+    /** The size and latest event time of a computed timeline. */
+    public record TimelineStats(long rows, Instant maxEventTimestamp) {}
+
+    /**
+     * Counts the computed rows (one Spark job, which also fills the cache of a persisted frame) and
+     * checks that no event was lost or doubled on the way from the in-scope rows.
+     */
+    public static TimelineStats summarize(Dataset<Row> timeline, long inScopeRows) {
+        Row r = timeline.agg(org.apache.spark.sql.functions.count(lit(1)),
+                org.apache.spark.sql.functions.max(col(TimelineColumns.EVENT_TIMESTAMP))).first();
+        if (r.getLong(0) != inScopeRows) {
+            throw new IllegalStateException("timeline has " + r.getLong(0) + " rows for " + inScopeRows + " events in scope");
+        }
+        return new TimelineStats(r.getLong(0), r.isNullAt(1) ? null : r.getTimestamp(1).toInstant());
+    }
+
     /** The event ids among the staged keys that the timeline already holds. */
     public Dataset<Row> storedEventIds(String keysTable) {
         return warehouse.query(spark, StoredState.storedEventIds(warehouse.ddl(), keysTable));
