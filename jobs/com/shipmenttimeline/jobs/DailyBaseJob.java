@@ -123,6 +123,7 @@ public final class DailyBaseJob {
                 commitBase(c, windowStart, timelineTable, quarantineTable);
                 Instant after = later(before.orElse(null), maxEventTs);
                 Instant committedAt = clock.instant();
+                warehouse.recordFiles(c, files.stream().map(RawFile::path).toList(), runId, type.value(), committedAt);
                 warehouse.setCheckpoint(c, after, type.value(), runId, committedAt);
                 record.set("checkpoint_before", before.orElse(null)).set("checkpoint_after", after)
                         .finish(RunRecord.SUCCEEDED, committedAt)

@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,8 +101,6 @@ public final class IncrementalJob {
         return new RunResult(committed, recovered[0], view);
     }
 
-    /** Allowance for clock skew between the file store and this job when comparing arrival times. */
-    static final java.time.Duration CLOCK_MARGIN = java.time.Duration.ofMinutes(1);
 
     private StreamingQuery startStream(StageLog log, String runId, Instant asOf, WarehouseLease lease, List<RunRecord> committed,
             int[] recovered) {
@@ -125,29 +124,29 @@ public final class IncrementalJob {
                 .option("maxFilesPerTrigger", Integer.toString(inc.maxFilesPerTrigger()))
                 .option("maxFileAge", inc.maxFileAge().toSeconds() + "s")
                 .load(root.toString())
-                .select(col("path"), col("modificationTime"));
+                .select(col("path"));
         VoidFunction2<Dataset<Row>, Long> perBatch = (batch, batchId) -> {
             String queryId = spark.sparkContext().getLocalProperty(QUERY_ID_PROPERTY);
-            // Files that the latest base run owns are passed over: those that had arrived when it
-            // started (it listed them), and those in arrival folders before its window (history it
-            // froze). This matters for a fresh stream, which has seen no file yet.
-            Optional<BaseRun> lastBase = lastBase();
-            Map<String, Instant> arrival = new java.util.HashMap<>();
+            // Passed over: files a committed run has read already (a fresh stream offers every file
+            // there is), and files in arrival folders before the latest base window (history it froze).
+            List<String> offered = new ArrayList<>();
             for (Row f : batch.collectAsList()) {
-                arrival.put(f.getString(0), f.getTimestamp(1).toInstant());
+                offered.add(f.getString(0));
             }
+            java.util.Set<String> readBefore = warehouse.readBefore(offered);
+            Optional<LocalDate> frozenBefore = lastBaseWindowStart().map(w -> w.atZone(ZoneOffset.UTC).toLocalDate());
             List<RawFile> files = new ArrayList<>();
             int skipped = 0;
-            for (RawFile f : source.classify(new ArrayList<>(arrival.keySet()))) {
-                if (lastBase.isPresent() && lastBase.get().owns(f, arrival.get(f.path()))) {
+            for (RawFile f : source.classify(offered)) {
+                if (readBefore.contains(RawFile.canonical(f.path())) || frozenBefore.map(f.ingestDate()::isBefore).orElse(false)) {
                     skipped++;
                 } else {
                     files.add(f);
                 }
             }
             if (skipped > 0) {
-                log.info("batch {}: {} files passed over: the base run of {} took them in or froze them as history", batchId, skipped,
-                        lastBase.get().startedAt());
+                log.info("batch {}: {} of {} files passed over: read by an earlier run, or before the latest base window", batchId,
+                        skipped, offered.size());
             }
             BatchResult r = processBatch(log, batchRunId(queryId, batchId), queryId + ":" + batchId, files, asOf, lease);
             r.record().ifPresent(committed::add);
@@ -264,6 +263,7 @@ public final class IncrementalJob {
                 Optional<Instant> before = warehouse.checkpoint(c);
                 Instant after = DailyBaseJob.later(before.orElse(null), maxTs);
                 Instant now = clock.instant();
+                warehouse.recordFiles(c, files.stream().map(RawFile::path).toList(), runId, ProcessType.INCREMENTAL.value(), now);
                 warehouse.setCheckpoint(c, after, ProcessType.INCREMENTAL.value(), runId, now);
                 record.set("checkpoint_before", before.orElse(null)).set("checkpoint_after", after)
                         .finish(RunRecord.SUCCEEDED, now).insert(c, warehouse.ddl());
@@ -309,26 +309,16 @@ public final class IncrementalJob {
                 col(RawEvents.SOURCE_FILE).as("source_file"), lit(runId).as("run_id"), lit(Timestamp.from(at)).as("recorded_at"));
     }
 
-    /** The latest successful base or backfill run: when it started and where its window began. */
-    record BaseRun(Instant startedAt, Instant windowStart) {
-        /** True for a file that this base run listed, or that lies in an arrival folder before its window. */
-        boolean owns(RawFile f, Instant arrivedAt) {
-            boolean listedByIt = arrivedAt != null && arrivedAt.isBefore(startedAt.minus(CLOCK_MARGIN));
-            boolean frozenHistory = f.ingestDate().isBefore(windowStart.atZone(ZoneOffset.UTC).toLocalDate());
-            return listedByIt || frozenHistory;
-        }
-    }
-
-    private Optional<BaseRun> lastBase() {
-        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement("SELECT started_at, window_start FROM "
+    /** Where the latest successful base or backfill run's window began, if there was one. */
+    private Optional<Instant> lastBaseWindowStart() {
+        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement("SELECT window_start FROM "
                 + warehouse.ddl().qualified(WarehouseTables.RUNS) + " WHERE status = ? AND process_type IN (?, ?)"
                 + " ORDER BY started_at DESC LIMIT 1")) {
             ps.setString(1, RunRecord.SUCCEEDED);
             ps.setString(2, ProcessType.DAILY_BASE.value());
             ps.setString(3, ProcessType.BACKFILL.value());
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new BaseRun(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant()))
-                        : Optional.empty();
+                return rs.next() ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
             }
         } catch (SQLException e) {
             throw new WarehouseException("cannot read processing_runs", e);

@@ -9,6 +9,20 @@ public record RawFile(String path, LocalDate ingestDate, Format format, boolean 
 
     public enum Format { PARQUET, JSON_LINES }
 
+    /**
+     * One spelling per file, whoever names it: Hadoop's listing says {@code file:/x}, Spark's file
+     * source may say {@code file:///x} or URL-encode it.
+     */
+    public static String canonical(String path) {
+        java.net.URI u;
+        try {
+            u = new org.apache.hadoop.fs.Path(java.net.URI.create(path)).toUri();
+        } catch (IllegalArgumentException notAUri) {
+            u = new org.apache.hadoop.fs.Path(path).toUri();
+        }
+        return (u.getScheme() == null ? "" : u.getScheme() + "://") + (u.getAuthority() == null ? "" : u.getAuthority()) + u.getPath();
+    }
+
     /** True for names the contract says to pass over: those starting with {@code _} or {@code .}. */
     public static boolean ignored(String name) {
         return name.startsWith("_") || name.startsWith(".");

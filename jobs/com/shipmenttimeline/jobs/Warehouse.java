@@ -154,6 +154,50 @@ public final class Warehouse implements AutoCloseable {
         }
     }
 
+    /** Records, inside the caller's transaction, the files a run read (the first reader of each is kept). */
+    void recordFiles(Connection c, java.util.Collection<String> paths, String runId, String processType, Instant at) throws SQLException {
+        String table = ddl.qualified(WarehouseTables.PROCESSED_FILES);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (path, run_id, process_type, recorded_at)"
+                + " SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM " + table + " WHERE path = ?)")) {
+            for (String p : paths) {
+                String canonical = RawFile.canonical(p);
+                ps.setString(1, canonical);
+                ps.setString(2, runId);
+                ps.setString(3, processType);
+                ps.setTimestamp(4, Timestamp.from(at));
+                ps.setString(5, canonical);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Which of these files a committed run has read already. */
+    public java.util.Set<String> readBefore(java.util.Collection<String> paths) {
+        java.util.List<String> all = paths.stream().map(RawFile::canonical).distinct().toList();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try (Connection c = connect()) {
+            for (int from = 0; from < all.size(); from += 500) {
+                java.util.List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
+                String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+                try (PreparedStatement ps = c.prepareStatement("SELECT path FROM " + ddl.qualified(WarehouseTables.PROCESSED_FILES)
+                        + " WHERE path IN (" + marks + ")")) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 1, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            seen.add(rs.getString(1));
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read processed_files", e);
+        }
+        return seen;
+    }
+
     /** Creates (or re-creates) a staging table with the given columns and loads the rows into it with Spark. */
     public void stage(Dataset<Row> rows, String table, java.util.List<TableColumn> columns) {
         execute("DROP TABLE IF EXISTS " + ddl.qualified(table));

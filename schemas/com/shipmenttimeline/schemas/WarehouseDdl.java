@@ -60,6 +60,7 @@ public final class WarehouseDdl {
         all.add(table(WarehouseTables.QUARANTINE, WarehouseTables.QUARANTINE_COLUMNS, null, false));
         all.add(table(WarehouseTables.LATE_EVENTS, WarehouseTables.LATE_EVENT_COLUMNS, "event_id", false));
         all.add(table(WarehouseTables.LEASE, WarehouseTables.LEASE_COLUMNS, "lease_name", false));
+        all.add(table(WarehouseTables.PROCESSED_FILES, WarehouseTables.PROCESSED_FILE_COLUMNS, "path", false));
         all.add(realtimeView());
         return all;
     }

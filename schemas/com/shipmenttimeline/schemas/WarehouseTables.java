@@ -22,6 +22,7 @@ public final class WarehouseTables {
     public static final String QUARANTINE = "quarantined_events";
     public static final String LATE_EVENTS = "late_events";
     public static final String LEASE = "timeline_lease";
+    public static final String PROCESSED_FILES = "processed_files";
 
     /** The one row of {@link #CHECKPOINTS} that the timeline uses. */
     public static final String CHECKPOINT_ID = "shipment_timeline";
@@ -59,6 +60,13 @@ public final class WarehouseTables {
             TableColumn.of("ingested_at", TIMESTAMP),
             TableColumn.of("source_file", TEXT),
             TableColumn.required("run_id", ID),
+            TableColumn.required("recorded_at", TIMESTAMP));
+
+    /** Each raw file a committed run has read, and the first run that read it. */
+    public static final List<TableColumn> PROCESSED_FILE_COLUMNS = List.of(
+            TableColumn.required("path", TEXT),
+            TableColumn.required("run_id", ID),
+            TableColumn.required("process_type", ID),
             TableColumn.required("recorded_at", TIMESTAMP));
 
     public static final List<TableColumn> LEASE_COLUMNS = List.of(

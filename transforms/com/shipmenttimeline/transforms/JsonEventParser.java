@@ -1,6 +1,6 @@
 package com.shipmenttimeline.transforms;
 
-import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.shipmenttimeline.schemas.RawEvents;
@@ -31,7 +31,9 @@ public final class JsonEventParser implements Serializable {
 
     private ObjectMapper mapper() {
         if (mapper == null) {
-            mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            // A line is one JSON value: anything after it makes the line malformed. A key given twice
+            // takes its last value, as most JSON readers do; the contract does not call it malformed.
+            mapper = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         }
         return mapper;
     }

@@ -70,6 +70,13 @@ class RawEventSourceTest {
     }
 
     @Test
+    void aFileHasOneCanonicalNameHoweverItIsSpelled() {
+        String c = RawFile.canonical("file:/data/raw/shipment_events/ingest_date=2025-07-11/a b.json");
+        assertEquals(c, RawFile.canonical("file:///data/raw/shipment_events/ingest_date=2025-07-11/a%20b.json"));
+        assertEquals("s3a://bucket/raw/x.parquet", RawFile.canonical("s3a://bucket/raw/x.parquet"));
+    }
+
+    @Test
     void onlyFoldersOnOrAfterTheDateAreListed() throws IOException {
         Files.writeString(day("2025-07-01").resolve("a.json"), String.format(LINE, "a"));
         Files.writeString(day("2025-07-02").resolve("b.json"), String.format(LINE, "b"));

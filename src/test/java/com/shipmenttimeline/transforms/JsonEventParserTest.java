@@ -63,12 +63,21 @@ class JsonEventParserTest {
         "{\"event_id\":\"e1\",\"event_timestamp\":\"yesterday\"}",         // a timestamp outside the form
         "{\"event_id\":\"e1\",\"event_timestamp\":1720000000}",            // epoch numbers are not the form
         "{\"event_id\":\"e1\",\"ingested_at\":\"2025-07-11T10:00\"}",      // ingested_at follows the same rule
-        "{\"event_id\":\"e1\",\"event_id\":\"e2\"}"                        // the same key twice: which would it be?
+        "{\"event_id\":\"e1\"} {\"event_id\":\"e2\"}",                     // two values on one line
+        "{\"event_id\":\"e1\"} trailing",                                  // garbage after the object
+        "null"                                                              // a JSON null is not an object
     })
     void malformedLines(String line) {
         Row r = parse(line);
         assertTrue(malformed(r), line);
         assertEquals(line, r.getString(7), "the original content is kept");
+    }
+
+    @Test
+    void aKeyGivenTwiceTakesItsLastValue() {
+        Row r = parse("{\"event_id\":\"e1\",\"event_id\":\"e2\",\"status\":\"A\"}");
+        assertFalse(malformed(r));
+        assertEquals("e2", r.getString(0));
     }
 
     @Test
