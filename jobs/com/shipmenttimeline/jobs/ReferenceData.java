@@ -31,42 +31,63 @@ public final class ReferenceData {
         return read(RawEvents.PACKAGES_DIR, RawEvents.PACKAGE_SCHEMA);
     }
 
-    /** Parquet and JSON Lines files of the folder, by the events' naming rules; a missing folder reads as empty. */
+    /**
+     * The folder's files, each read as it is and each contract column cast to its type: reference
+     * files come from many writers (an integer weight, a float32, a timestamp with or without zone),
+     * and a missing column reads as null. Parquet, JSON Lines and CSV with a header row are read; a
+     * missing folder reads as empty.
+     */
     private Dataset<Row> read(String dir, StructType schema) {
         Path root = new Path(rawRoot, dir);
-        List<String> parquet = new ArrayList<>();
-        List<String> json = new ArrayList<>();
+        List<String> files = new ArrayList<>();
         try {
             FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (fs.exists(root)) {
-                collect(fs, root, parquet, json);
+                collect(fs, root, files);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + root, e);
         }
         Dataset<Row> out = spark.createDataFrame(List.of(), schema);
-        if (!parquet.isEmpty()) {
-            out = out.unionByName(spark.read().schema(schema).parquet(parquet.toArray(String[]::new)));
+        java.util.Map<String, List<String>> byFormat = new java.util.TreeMap<>();
+        for (String f : files) {
+            String lower = f.toLowerCase(java.util.Locale.ROOT);
+            String format = lower.endsWith(".parquet") ? "parquet" : lower.endsWith(".csv") || lower.endsWith(".csv.gz") ? "csv" : "json";
+            byFormat.computeIfAbsent(format, k -> new ArrayList<>()).add(f);
         }
-        if (!json.isEmpty()) {
-            out = out.unionByName(spark.read().schema(schema).option("mode", "FAILFAST").json(json.toArray(String[]::new)));
+        for (java.util.Map.Entry<String, List<String>> group : byFormat.entrySet()) {
+            String[] paths = group.getValue().toArray(String[]::new);
+            Dataset<Row> raw = switch (group.getKey()) {
+                case "parquet" -> spark.read().parquet(paths);
+                case "csv" -> spark.read().option("header", "true").csv(paths);
+                default -> spark.read().option("mode", "FAILFAST").json(paths);
+            };
+            java.util.Set<String> present = new java.util.HashSet<>(java.util.Arrays.asList(raw.columns()));
+            org.apache.spark.sql.Column[] cols = java.util.Arrays.stream(schema.fields())
+                    .map(field -> (present.contains(field.name()) ? raw.col(field.name()) : org.apache.spark.sql.functions.lit(null))
+                            .cast(field.dataType()).as(field.name()))
+                    .toArray(org.apache.spark.sql.Column[]::new);
+            out = out.unionByName(raw.select(cols));
         }
         return out;
     }
 
-    private static void collect(FileSystem fs, Path dir, List<String> parquet, List<String> json) throws IOException {
+    private static void collect(FileSystem fs, Path dir, List<String> files) throws IOException {
         for (FileStatus s : fs.listStatus(dir)) {
             String name = s.getPath().getName();
             if (RawFile.ignored(name)) {
                 continue;
             }
             if (s.isDirectory()) {
-                collect(fs, s.getPath(), parquet, json);
+                collect(fs, s.getPath(), files);
                 continue;
             }
-            RawFile f = RawFile.classify(s.getPath().toString(), name, null).orElseThrow(() -> new InputFileException(
-                    s.getPath().toString(), "unknown file type in reference data; use .parquet or .json/.jsonl/.ndjson"));
-            (f.format() == RawFile.Format.PARQUET ? parquet : json).add(f.path());
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (!(lower.endsWith(".csv") || lower.endsWith(".csv.gz")) && RawFile.classify(s.getPath().toString(), name, null).isEmpty()) {
+                throw new InputFileException(s.getPath().toString(),
+                        "unknown file type in reference data; use .parquet, .json/.jsonl/.ndjson or .csv (with a header row)");
+            }
+            files.add(s.getPath().toString());
         }
     }
 }

@@ -70,6 +70,27 @@ class RawEventSourceTest {
     }
 
     @Test
+    void referenceFilesAreReadAsTheyAreAndCastToTheContract() throws IOException {
+        // packages: an integer weight and a naive promise in Parquet; a CSV with a column missing
+        SharedSpark.get().sql("SELECT 'p1' AS package_id, 's1' AS shipment_id, 3 AS weight_kg,"
+                + " TIMESTAMP_NTZ '2025-07-05 10:00:00' AS promised_delivery_timestamp, 'x' AS extra")
+                .coalesce(1).write().mode(SaveMode.Overwrite).parquet(raw.resolve("packages/a").toString());
+        Files.writeString(raw.resolve("packages/b.csv"), "package_id,shipment_id,weight_kg\np2,s1,1.5\n");
+        Files.createDirectories(raw.resolve("locations"));
+        Files.writeString(raw.resolve("locations/l.jsonl"), "{\"location_id\":\"L1\",\"location_name\":\"One\"}\n");
+        ReferenceData ref = new ReferenceData(SharedSpark.get(), raw.toString());
+        List<Row> packages = ref.packages().orderBy("package_id").collectAsList();
+        assertEquals(2, packages.size());
+        assertEquals(3.0, packages.get(0).getDouble(2));
+        assertEquals(Timestamp.from(Instant.parse("2025-07-05T10:00:00Z")), packages.get(0).getTimestamp(3));
+        assertEquals(1.5, packages.get(1).getDouble(2));
+        assertTrue(packages.get(1).isNullAt(3));
+        Row location = ref.locations().first();
+        assertEquals("One", location.getString(1));
+        assertTrue(location.isNullAt(2), "region missing: null");
+    }
+
+    @Test
     void aFileHasOneCanonicalNameHoweverItIsSpelled() {
         String c = RawFile.canonical("file:/data/raw/shipment_events/ingest_date=2025-07-11/a b.json");
         assertEquals(c, RawFile.canonical("file:///data/raw/shipment_events/ingest_date=2025-07-11/a%20b.json"));
