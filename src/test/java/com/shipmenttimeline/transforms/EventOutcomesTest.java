@@ -52,22 +52,19 @@ class EventOutcomesTest {
 
     @Test
     void firstApplicableReasonWinsInContractOrder() {
+        // Each row breaks every rule from some point of the list on; the first broken rule names it.
         Dataset<Row> read = EventRows.of()
-                .add(null, null, null, null, null)            // every field missing: MISSING_EVENT_ID first
-                .add("e2", null, null, null, null)            // then MISSING_SHIPMENT_ID
-                .add("e3", "s", null, null, null)             // then MISSING_EVENT_TIMESTAMP
-                .add("e4", "s", "2030-01-01T00:00:00Z", null, null) // MISSING_STATUS before FUTURE_TIMESTAMP
+                .add(null, null, null, null, null, null, null, "a")                    // no id, no shipment, no time, no status
+                .add("e2", null, null, null, null, null, null, "b")                    // no shipment, no time, no status
+                .add("e3", "s", null, null, null, null, null, "c")                     // no time, no status
+                .add("e4", "s", "2030-01-01T00:00:00Z", null, null, null, null, "d")   // no status, and in the future
                 .malformed("{not json")
                 .frame();
-        List<Row> rows = EventOutcomes.forBase(read, AS_OF, TOLERANCE, WINDOW_START)
-                .select(RawEvents.EVENT_ID, Outcome.COLUMN).collectAsList();
-        Map<String, String> out = new TreeMap<>();
-        rows.forEach(r -> out.put(String.valueOf(r.getString(0)), r.getString(1)));
-        assertEquals(Map.of("null", "MALFORMED", "e2", "MISSING_SHIPMENT_ID", "e3", "MISSING_EVENT_TIMESTAMP",
-                "e4", "MISSING_STATUS"), Map.of("null", rows.stream().filter(r -> r.isNullAt(0)).map(r -> r.getString(1))
-                        .filter(o -> o.equals("MALFORMED")).findFirst().orElse("none"),
-                "e2", out.get("e2"), "e3", out.get("e3"), "e4", out.get("e4")));
-        assertEquals(1, rows.stream().filter(r -> r.isNullAt(0) && r.getString(1).equals("MISSING_EVENT_ID")).count());
+        Map<String, String> bySource = new TreeMap<>();
+        EventOutcomes.forBase(read, AS_OF, TOLERANCE, WINDOW_START).select(RawEvents.SOURCE_FILE, Outcome.COLUMN)
+                .collectAsList().forEach(r -> bySource.put(r.getString(0), r.getString(1)));
+        assertEquals(Map.of("a", "MISSING_EVENT_ID", "b", "MISSING_SHIPMENT_ID", "c", "MISSING_EVENT_TIMESTAMP",
+                "d", "MISSING_STATUS", "file:/f2.jsonl", "MALFORMED"), bySource);
     }
 
     @Test
