@@ -90,6 +90,7 @@ public final class DailyBaseJob {
             Map<String, Long> byOutcome = log.run("read and classify", () -> readGuarded(() -> TimelinePipeline.countByOutcome(tagged)),
                     Object::toString);
             long inScopeCount = byOutcome.getOrDefault(Outcome.TIMELINE, 0L);
+            FaultInjection.point(FaultInjection.AFTER_READ);
 
             ReferenceData reference = new ReferenceData(spark, settings.paths().raw());
             TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, reference);
@@ -111,12 +112,14 @@ public final class DailyBaseJob {
                 lake.replaceBaseFrom(computed, windowStartDate);
                 lake.deleteFrom(TimelineLake.INCREMENTAL_TABLE, windowStartDate);
             });
+            FaultInjection.point(FaultInjection.AFTER_LAKE_WRITE);
 
             log.run("stage warehouse rows", () -> {
                 warehouse.stage(computed, timelineTable, TimelineColumns.BASE);
                 warehouse.stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable, WarehouseTables.QUARANTINE_COLUMNS);
             });
 
+            FaultInjection.point(FaultInjection.BEFORE_COMMIT);
             Instant checkpointAfter = log.run("commit", () -> warehouse.inTransaction(c -> {
                 lease.assertHeld(c);
                 Optional<Instant> before = warehouse.checkpoint(c);
@@ -131,6 +134,7 @@ public final class DailyBaseJob {
                 return after;
             }), a -> "checkpoint " + a);
             LOG.debug("committed {} at checkpoint {}", runId, checkpointAfter);
+            FaultInjection.point(FaultInjection.AFTER_COMMIT);
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
             RuntimeException failure = unchecked(e);
             recordFailure(record, failure, lake, lakeBaseVersion, lakeIncrementalVersion);

@@ -98,4 +98,37 @@ class CrashRecoveryTest {
                 + "' AND table_name LIKE 'stg%'"), "the restart drops the killed attempt's staging tables and its own");
         assertTrue(new File(dir.toFile(), "stream").isDirectory());
     }
+
+    @ParameterizedTest(name = "killed {0}")
+    @ValueSource(strings = {FaultInjection.AFTER_READ, FaultInjection.AFTER_LAKE_WRITE, FaultInjection.BEFORE_COMMIT,
+        FaultInjection.AFTER_COMMIT})
+    void aKilledBaseRunRecoversToWhatAnUninterruptedRunGives(String point, @TempDir Path dir) throws Exception {
+        IncrementalJobTest.Deployment killed = new IncrementalJobTest.Deployment(dir.resolve("killed"));
+        IncrementalJobTest.Deployment clean = new IncrementalJobTest.Deployment(dir.resolve("clean"));
+        Random r = new Random(point.hashCode());
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < 80; i++) {
+            events.add(new Event("S" + r.nextInt(6), "ev" + i, D0 + DAY + i * 900_000_000L, IncrementalJobTest.STATUSES[r.nextInt(5)],
+                    "L" + (1 + r.nextInt(3)), null));
+        }
+        for (IncrementalJobTest.Deployment d : List.of(killed, clean)) {
+            d.raw.reference(6, Instant.parse("2025-07-04T00:00:00Z"));
+            d.raw.parquet(LocalDate.parse("2025-07-02"), events.subList(0, 40));
+            d.base("--mode", "daily_base", "--as-of", "2025-07-02T12:00:00Z");
+            d.raw.parquet(LocalDate.parse("2025-07-02"), events.subList(40, 80));
+        }
+        String[] nightly = {"--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z"};
+        clean.base(nightly);
+        assertEquals(137, launch(killed, point, nightly), "halted at " + point);
+        assertEquals(0, launch(killed, null, nightly), "the rerun succeeds");
+
+        IncrementalJobTest.assertSameRows(clean.timeline(), killed.timeline(), point);
+        assertEquals(clean.checkpoint(), killed.checkpoint());
+        assertEquals(80, TestWarehouse.count("SELECT count(*) FROM " + killed.t("shipment_timeline_realtime")), "refreshed by the rerun");
+        TimelineLake lake = new TimelineLake(SharedSpark.get(), killed.dir.resolve("lake").toString());
+        assertEquals(80, lake.read(TimelineLake.BASE_TABLE).count(), "the lake holds each row once");
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + killed.schema
+                + "' AND table_name LIKE 'stg%'"));
+        killed.assertEveryRunAddsUp();
+    }
 }
