@@ -38,6 +38,11 @@ public enum Mode {
         throw new UsageException("--mode " + value + ": unknown mode; use one of " + names());
     }
 
+    /** One line per mode, for --help. */
+    static String describe() {
+        return Arrays.stream(values()).map(m -> String.format("  %-22s %s", m.flag(), m.help())).collect(Collectors.joining("\n"));
+    }
+
     static String names() {
         return Arrays.stream(values()).map(Mode::flag).collect(Collectors.joining(", "));
     }

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * The section 2 counts of one run. {@code read = timeline + quarantined + duplicates +
- * already_processed + late} holds by construction: every row read has exactly one outcome.
+ * already_processed + late} holds by construction: every row read has exactly one outcome, and
+ * {@code read} is their sum.
  */
 public record RunCounts(long read, long timeline, Map<QuarantineReason, Long> quarantinedByReason, long duplicates,
         long alreadyProcessed, long late, long unknownLocation) {
@@ -39,10 +40,6 @@ public record RunCounts(long read, long timeline, Map<QuarantineReason, Long> qu
         return quarantinedByReason.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    public boolean addsUp() {
-        return read == timeline + quarantined() + duplicates + alreadyProcessed + late;
-    }
-
     /** The counts by {@code processing_runs} column name. */
     public Map<String, Long> byColumn() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -57,10 +54,6 @@ public record RunCounts(long read, long timeline, Map<QuarantineReason, Long> qu
             m.put(r.countColumn(), quarantinedByReason.getOrDefault(r, 0L));
         }
         return m;
-    }
-
-    public static RunCounts empty() {
-        return fromOutcomes(Map.of(), 0);
     }
 
     @Override
