@@ -69,6 +69,15 @@ class IncrementalJobTest {
             return schema + "." + table;
         }
 
+        /** A deployment with reference data for S0..S{shipments-1} and one stored event, a1 of S0, from a base run. */
+        static Deployment withOneStoredEvent(Path dir, int shipments) throws java.io.IOException {
+            Deployment d = new Deployment(dir);
+            d.raw.reference(shipments, Instant.parse("2025-07-04T00:00:00Z"));
+            d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a1", D0 + DAY, "PICKED_UP", "L1", null)));
+            d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
+            return d;
+        }
+
         /** The view's rows with the processing metadata left out, by event id. */
         List<Map<String, Object>> timeline() {
             List<Map<String, Object>> rows = TestWarehouse.query("SELECT * FROM " + t("shipment_timeline_realtime") + " ORDER BY event_id");
@@ -243,10 +252,7 @@ class IncrementalJobTest {
 
     @Test
     void runningAgainWithNothingNewChangesNothing(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        Deployment d = new Deployment(dir);
-        d.raw.reference(3, Instant.parse("2025-07-04T00:00:00Z"));
-        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a1", D0 + DAY, "PICKED_UP", "L1", null)));
-        d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
+        Deployment d = Deployment.withOneStoredEvent(dir, 3);
         d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a2", D0 + DAY + 60_000_000L, "IN_TRANSIT", "L1", null)));
         d.incremental("--as-of", "2025-07-03T00:00:00Z");
         List<Map<String, Object>> before = TestWarehouse.query("SELECT * FROM " + d.t("shipment_timeline_realtime") + " ORDER BY event_id");
@@ -259,10 +265,7 @@ class IncrementalJobTest {
 
     @Test
     void aRunWaitsForTheLeaseThenExitsBusyAndACrashedHoldersLeaseLapses(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        Deployment d = new Deployment(dir);
-        d.raw.reference(1, Instant.parse("2025-07-04T00:00:00Z"));
-        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a1", D0 + DAY, "PICKED_UP", "L1", null)));
-        d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
+        Deployment d = Deployment.withOneStoredEvent(dir, 1);
         d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a2", D0 + DAY + 60_000_000L, "IN_TRANSIT", "L1", null)));
 
         TestWarehouse.execute("UPDATE " + d.t("timeline_lease") + " SET holder_run_id = 'base-other', holder_process_type = 'daily_base',"
@@ -279,10 +282,7 @@ class IncrementalJobTest {
 
     @Test
     void twoLaunchesAtOnceSerialiseAndNothingIsDuplicated(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        Deployment d = new Deployment(dir);
-        d.raw.reference(2, Instant.parse("2025-07-04T00:00:00Z"));
-        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a1", D0 + DAY, "PICKED_UP", "L1", null)));
-        d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
+        Deployment d = Deployment.withOneStoredEvent(dir, 2);
         Random r = new Random(5);
         List<Event> more = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
