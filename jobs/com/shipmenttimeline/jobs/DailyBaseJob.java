@@ -4,12 +4,12 @@ import static org.apache.spark.sql.functions.col;
 
 import com.shipmenttimeline.schemas.ProcessType;
 import com.shipmenttimeline.schemas.TimelineColumns;
+import com.shipmenttimeline.schemas.WarehouseSql;
 import com.shipmenttimeline.schemas.WarehouseTables;
 import com.shipmenttimeline.transforms.EventOutcomes;
 import com.shipmenttimeline.transforms.Outcome;
 import com.shipmenttimeline.transforms.TimelineFields;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -154,27 +154,9 @@ public final class DailyBaseJob {
 
     /** Section 5 step 1 and 2, plus the quarantine rows; the caller's transaction wraps it. */
     private void commitBase(Connection c, Instant windowStart, String timelineTable, String quarantineTable) throws SQLException {
-        var ddl = warehouse.ddl();
-        String base = ddl.qualified(WarehouseTables.BASE);
-        String incremental = ddl.qualified(WarehouseTables.INCREMENTAL);
-        String staged = ddl.qualified(timelineTable);
-        String baseColumns = String.join(", ", TimelineColumns.names(TimelineColumns.BASE));
-        Timestamp ws = Timestamp.from(windowStart);
-        update(c, "DELETE FROM " + base + " WHERE event_timestamp >= ?", ws);
-        update(c, "DELETE FROM " + base + " WHERE event_id IN (SELECT s.event_id FROM " + staged + " s)");
-        update(c, "DELETE FROM " + incremental + " WHERE event_timestamp >= ? OR event_id IN (SELECT s.event_id FROM " + staged + " s)", ws);
-        update(c, "INSERT INTO " + base + " (" + baseColumns + ") SELECT " + baseColumns + " FROM " + staged);
-        String qColumns = String.join(", ", TimelineColumns.names(WarehouseTables.QUARANTINE_COLUMNS));
-        update(c, "INSERT INTO " + ddl.qualified(WarehouseTables.QUARANTINE) + " (" + qColumns + ") SELECT " + qColumns + " FROM "
-                + ddl.qualified(quarantineTable));
-    }
-
-    static int update(Connection c, String sql, Object... params) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            return ps.executeUpdate();
+        Map<String, Object> values = Map.of("window_start", Timestamp.from(windowStart));
+        for (WarehouseSql.Statement st : new WarehouseSql(warehouse.ddl()).baseCommit(timelineTable, quarantineTable)) {
+            Warehouse.run(c, st, values);
         }
     }
 

@@ -8,6 +8,7 @@ import com.shipmenttimeline.schemas.ProcessType;
 import com.shipmenttimeline.schemas.RawEvents;
 import com.shipmenttimeline.schemas.TableColumn;
 import com.shipmenttimeline.schemas.TimelineColumns;
+import com.shipmenttimeline.schemas.WarehouseSql;
 import com.shipmenttimeline.schemas.WarehouseTables;
 import com.shipmenttimeline.transforms.EventOutcomes;
 import com.shipmenttimeline.transforms.Outcome;
@@ -288,18 +289,9 @@ public final class IncrementalJob {
     }
 
     private void commitBatch(Connection c, String timelineTable, String lateTable, String quarantineTable) throws SQLException {
-        var ddl = warehouse.ddl();
-        String cols = String.join(", ", TimelineColumns.names(TimelineColumns.INCREMENTAL));
-        DailyBaseJob.update(c, "INSERT INTO " + ddl.qualified(WarehouseTables.INCREMENTAL) + " (" + cols + ") SELECT " + cols + " FROM "
-                + ddl.qualified(timelineTable));
-        String lateCols = String.join(", ", TimelineColumns.names(WarehouseTables.LATE_EVENT_COLUMNS));
-        String late = ddl.qualified(WarehouseTables.LATE_EVENTS);
-        // The late-events table keeps the first version seen of each event.
-        DailyBaseJob.update(c, "INSERT INTO " + late + " (" + lateCols + ") SELECT " + lateCols + " FROM " + ddl.qualified(lateTable)
-                + " s WHERE NOT EXISTS (SELECT 1 FROM " + late + " l WHERE l.event_id = s.event_id)");
-        String qCols = String.join(", ", TimelineColumns.names(WarehouseTables.QUARANTINE_COLUMNS));
-        DailyBaseJob.update(c, "INSERT INTO " + ddl.qualified(WarehouseTables.QUARANTINE) + " (" + qCols + ") SELECT " + qCols + " FROM "
-                + ddl.qualified(quarantineTable));
+        for (WarehouseSql.Statement st : new WarehouseSql(warehouse.ddl()).incrementalCommit(timelineTable, lateTable, quarantineTable)) {
+            Warehouse.run(c, st, Map.of());
+        }
     }
 
     private static Dataset<Row> lateRows(Dataset<Row> tagged, String runId, Instant at) {
@@ -364,8 +356,7 @@ public final class IncrementalJob {
             warehouse.inTransaction(c -> {
                 lease.assertHeld(c);
                 Optional<Instant> before = warehouse.checkpoint(c);
-                int deleted = DailyBaseJob.update(c, "DELETE FROM " + warehouse.ddl().qualified(WarehouseTables.INCREMENTAL)
-                        + " WHERE event_timestamp > ?", Timestamp.from(from));
+                int deleted = Warehouse.run(c, new WarehouseSql(warehouse.ddl()).replayDelete(), Map.of("replay_from", Timestamp.from(from)));
                 Instant now = clock.instant();
                 warehouse.setCheckpoint(c, from, ProcessType.INCREMENTAL.value(), runId, now);
                 new RunRecord(runId + "-replay-reset", ProcessType.INCREMENTAL.value(), now).set("as_of", from)

@@ -107,7 +107,7 @@ public final class Launcher {
 
     /** Prints the rows of one statement, tab-separated with a header; no Spark involved. */
     private static int query(String sql, Settings settings, PrintStream out, PrintStream err) {
-        try (Warehouse warehouse = Warehouse.open(settings.warehouse());
+        try (Warehouse warehouse = Warehouse.openForSql(settings.warehouse());
                 java.sql.Connection c = warehouse.connect();
                 java.sql.Statement st = c.createStatement()) {
             if (!st.execute(sql)) {

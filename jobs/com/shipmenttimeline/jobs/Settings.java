@@ -23,7 +23,24 @@ import java.util.Optional;
  */
 public record Settings(
         Paths paths, SparkSettings spark, WarehouseSettings warehouse, int windowDays, Duration futureTolerance,
-        IncrementalSettings incremental, GeneratorSettings generator) {
+        IncrementalSettings incremental, GeneratorSettings generator, MetricsSettings metrics, MonitorSettings monitor) {
+
+    /** Where each run's figures go besides the log and processing_runs. */
+    public enum MetricsSink { LOG, CLOUDWATCH }
+
+    /** Run metrics: the sink, the CloudWatch namespace and dimension, and the cost model. */
+    public record MetricsSettings(MetricsSink sink, String namespace, String environment, Optional<String> region,
+            Optional<java.net.URI> endpoint, double clusterCostPerHour) {}
+
+    /** The alert thresholds of ARCHITECTURE.md, for {@code --mode monitor} and the CloudWatch alarms. */
+    public record MonitorSettings(Duration maxLag, double maxErrorRate, long maxMissingEvents, double maxDailyCost) {}
+
+    /**
+     * The production warehouse: the spark-redshift connector stages rows through {@code tempdir} on
+     * S3, Redshift reading and writing it as {@code iamRoleArn}. The JDBC connection authenticates
+     * with IAM (no password) and always uses TLS.
+     */
+    public record RedshiftSettings(String tempdir, String iamRoleArn, String tempdirRegion, String sslMode) {}
 
     /** The streaming source and trigger of the incremental job. Empty processing time: Trigger.AvailableNow. */
     public record IncrementalSettings(int maxFilesPerTrigger, Duration maxFileAge, Optional<Duration> processingTime) {}
@@ -38,7 +55,7 @@ public record Settings(
     /** The password itself is never held here: only the name of the variable that holds it. */
     public record WarehouseSettings(WarehouseKind kind, String jdbcUrl, String user, String passwordEnv, String schema,
             int batchSize, boolean refreshViewEveryRun, String embeddedDataDir, int embeddedPort,
-            Duration leaseTtl, Duration leaseWait) {
+            Duration leaseTtl, Duration leaseWait, RedshiftSettings redshift) {
 
         /** The password from the environment, if that variable is set and not empty. */
         public Optional<String> password() {
@@ -58,6 +75,14 @@ public record Settings(
      * @param overrides {@code key=value} pairs from the command line; keys may omit {@code timeline.}
      */
     public static Settings load(String confFile, List<String> overrides) {
+        return load(confFile, overrides, ConfigFactory.systemEnvironment());
+    }
+
+    /**
+     * As {@link #load(String, List)}, with the environment variables that {@code ${VAR}}
+     * substitutions see given explicitly (tests give the ones an EMR step sets).
+     */
+    static Settings load(String confFile, List<String> overrides, Config environment) {
         Config reference = ConfigFactory.defaultReferenceUnresolved();
         Config file = confFile == null ? ConfigFactory.empty() : parseConfFile(confFile);
         Config cli = parseOverrides(overrides);
@@ -65,7 +90,8 @@ public record Settings(
         rejectUnknownKeys(user, reference);
         Config resolved;
         try {
-            resolved = ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).resolve();
+            resolved = ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).withFallback(environment)
+                    .resolve(com.typesafe.config.ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
             resolved.checkValid(ConfigFactory.defaultReference(), ROOT);
         } catch (ConfigException e) {
             throw new UsageException("bad configuration: " + oneLine(e.getMessage()));
@@ -90,9 +116,13 @@ public record Settings(
         }
     }
 
+    /**
+     * {@code key=value} pairs. A value that starts with a quote, brace or bracket is HOCON; any other is
+     * the plain string as typed, so that {@code paths.raw=s3://bucket} keeps its {@code //} (HOCON
+     * would read it as the start of a comment).
+     */
     private static Config parseOverrides(List<String> overrides) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        StringBuilder hocon = new StringBuilder();
+        Config result = ConfigFactory.empty();
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq <= 0) {
@@ -102,17 +132,20 @@ public record Settings(
             if (!key.startsWith(ROOT + ".")) {
                 key = ROOT + "." + key;
             }
-            hocon.append(key).append(" = ").append(o.substring(eq + 1)).append('\n');
-            map.put(key, o.substring(eq + 1));
+            String value = o.substring(eq + 1).trim();
+            Config one;
+            try {
+                if (value.startsWith("\"") || value.startsWith("{") || value.startsWith("[")) {
+                    one = ConfigFactory.parseString(key + " = " + value);
+                } else {
+                    one = ConfigFactory.parseMap(Map.of(key, value));
+                }
+            } catch (ConfigException e) {
+                throw new UsageException("override '" + o + "': " + oneLine(e.getMessage()));
+            }
+            result = one.withFallback(result);
         }
-        try {
-            return ConfigFactory.parseString(hocon.toString());
-        } catch (ConfigException e) {
-            // Not valid HOCON as written (e.g. an unquoted URL with a colon): take the values as plain strings.
-            Map<String, Object> plain = new LinkedHashMap<>();
-            map.forEach(plain::put);
-            return ConfigFactory.parseMap(plain);
-        }
+        return result;
     }
 
     private static void rejectUnknownKeys(Config user, Config reference) {
@@ -170,10 +203,12 @@ public record Settings(
         if (port < 1024 || port > 65535) {
             throw new UsageException("timeline.warehouse.embedded.port must be between 1024 and 65535 (got " + port + ")");
         }
-        WarehouseSettings warehouse = new WarehouseSettings(kind, jdbcUrl, c.getString("warehouse.user").trim(),
+        String user = c.getString("warehouse.user").trim();
+        RedshiftSettings redshift = redshift(c, kind, jdbcUrl, user);
+        WarehouseSettings warehouse = new WarehouseSettings(kind, jdbcUrl, user,
                 nonEmpty(c, "warehouse.password-env"), schema, positive(c, "warehouse.batch-size"),
                 refresh.equals("every-run"), nonEmpty(c, "warehouse.embedded.data-dir"), port,
-                positiveDuration(c, "warehouse.lease.ttl"), nonNegativeDuration(c, "warehouse.lease.wait"));
+                positiveDuration(c, "warehouse.lease.ttl"), nonNegativeDuration(c, "warehouse.lease.wait"), redshift);
 
         int windowDays = positive(c, "base.window-days");
         String trigger = c.getString("incremental.trigger").trim();
@@ -210,7 +245,78 @@ public record Settings(
         GeneratorSettings generator = new GeneratorSettings(events, positive(c, "generator.days"), endDate,
                 c.getLong("generator.seed"), defectRate, c.getBoolean("generator.when-empty"),
                 nonNegativeDuration(c, "generator.hold-back"), nonEmpty(c, "generator.incoming"));
-        return new Settings(paths, spark, warehouse, windowDays, tolerance, incremental, generator);
+        return new Settings(paths, spark, warehouse, windowDays, tolerance, incremental, generator, metrics(c), monitor(c));
+    }
+
+    private static final java.util.regex.Pattern ROLE_ARN = java.util.regex.Pattern.compile("arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+");
+
+    private static RedshiftSettings redshift(Config c, WarehouseKind kind, String jdbcUrl, String user) {
+        RedshiftSettings r = new RedshiftSettings(c.getString("warehouse.redshift.tempdir").trim(),
+                c.getString("warehouse.redshift.iam-role-arn").trim(), c.getString("warehouse.redshift.tempdir-region").trim(),
+                c.getString("warehouse.redshift.ssl-mode").trim());
+        if (kind != WarehouseKind.REDSHIFT) {
+            return r;
+        }
+        if (!jdbcUrl.startsWith("jdbc:redshift:iam://")) {
+            throw new UsageException("timeline.warehouse.jdbc-url must be a jdbc:redshift:iam:// URL when warehouse.kind = redshift:"
+                    + " the connection authenticates with IAM, never a password (got '" + redactUrl(jdbcUrl) + "')");
+        }
+        if (jdbcUrl.contains("?") || jdbcUrl.contains(";")) {
+            throw new UsageException("timeline.warehouse.jdbc-url must carry no parameters when warehouse.kind = redshift;"
+                    + " the user goes in warehouse.user and TLS is always on (got '" + redactUrl(jdbcUrl) + "')");
+        }
+        if (user.isEmpty()) {
+            throw new UsageException("timeline.warehouse.user (the Redshift DbUser that IAM authentication signs in as) is required"
+                    + " when warehouse.kind = redshift");
+        }
+        if (!(r.tempdir().startsWith("s3://") || r.tempdir().startsWith("s3a://")) || r.tempdir().length() < 7) {
+            throw new UsageException("timeline.warehouse.redshift.tempdir must be an s3:// or s3a:// folder when warehouse.kind = redshift"
+                    + " (got '" + r.tempdir() + "')");
+        }
+        if (!ROLE_ARN.matcher(r.iamRoleArn()).matches()) {
+            throw new UsageException("timeline.warehouse.redshift.iam-role-arn must be an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)"
+                    + " when warehouse.kind = redshift (got '" + r.iamRoleArn() + "')");
+        }
+        if (!r.sslMode().equals("verify-full") && !r.sslMode().equals("verify-ca")) {
+            throw new UsageException("timeline.warehouse.redshift.ssl-mode must be verify-full or verify-ca (got '" + r.sslMode() + "')");
+        }
+        return r;
+    }
+
+    private static MetricsSettings metrics(Config c) {
+        MetricsSink sink = enumValue(c, "metrics.sink", MetricsSink.class);
+        String endpoint = c.getString("metrics.endpoint").trim();
+        Optional<java.net.URI> uri = Optional.empty();
+        if (!endpoint.isEmpty()) {
+            try {
+                uri = Optional.of(new java.net.URI(endpoint));
+            } catch (java.net.URISyntaxException e) {
+                throw new UsageException("timeline.metrics.endpoint is not a URI (got '" + endpoint + "')");
+            }
+            if (uri.get().getScheme() == null || !uri.get().getScheme().startsWith("http")) {
+                throw new UsageException("timeline.metrics.endpoint must be an http:// or https:// URI (got '" + endpoint + "')");
+            }
+        }
+        String region = c.getString("metrics.region").trim();
+        double cost = c.getDouble("metrics.cluster-cost-per-hour");
+        if (cost < 0) {
+            throw new UsageException("timeline.metrics.cluster-cost-per-hour must not be negative (got " + cost + ")");
+        }
+        return new MetricsSettings(sink, nonEmpty(c, "metrics.namespace"), nonEmpty(c, "metrics.environment"),
+                region.isEmpty() ? Optional.empty() : Optional.of(region), uri, cost);
+    }
+
+    private static MonitorSettings monitor(Config c) {
+        double rate = c.getDouble("monitor.max-error-rate");
+        if (rate < 0 || rate > 1) {
+            throw new UsageException("timeline.monitor.max-error-rate must be between 0 and 1 (got " + rate + ")");
+        }
+        long missing = c.getLong("monitor.max-missing-events");
+        double cost = c.getDouble("monitor.max-daily-cost");
+        if (missing < 0 || cost < 0) {
+            throw new UsageException("timeline.monitor.max-missing-events and max-daily-cost must not be negative");
+        }
+        return new MonitorSettings(positiveDuration(c, "monitor.max-lag"), rate, missing, cost);
     }
 
     private static String nonEmpty(Config c, String key) {

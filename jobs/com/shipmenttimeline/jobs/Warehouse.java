@@ -3,6 +3,7 @@ package com.shipmenttimeline.jobs;
 import com.shipmenttimeline.schemas.SqlDialect;
 import com.shipmenttimeline.schemas.TableColumn;
 import com.shipmenttimeline.schemas.WarehouseDdl;
+import com.shipmenttimeline.schemas.WarehouseSql;
 import com.shipmenttimeline.schemas.WarehouseTables;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -31,33 +32,63 @@ public final class Warehouse implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
 
     private final String jdbcUrl;
-    private final String user;
-    private final Optional<String> password;
+    private final Properties connectionProperties;
     private final WarehouseDdl ddl;
-    private final int batchSize;
+    private final BulkTransfer transfer;
     private final AutoCloseable server;
 
-    public Warehouse(String jdbcUrl, String user, Optional<String> password, WarehouseDdl ddl, int batchSize, AutoCloseable server) {
+    /**
+     * Moves a DataFrame into a warehouse table and a query's rows back out: Spark's JDBC source on
+     * PostgreSQL, the spark-redshift connector (through S3) on Redshift. Everything else, our own
+     * SQL, goes through {@link #connect()} on both.
+     */
+    interface BulkTransfer {
+        void append(Dataset<Row> rows, String qualifiedTable);
+
+        Dataset<Row> read(SparkSession spark, String sql);
+    }
+
+    Warehouse(String jdbcUrl, Properties connectionProperties, WarehouseDdl ddl, BulkTransfer transfer, AutoCloseable server) {
         this.jdbcUrl = jdbcUrl;
-        this.user = user;
-        this.password = password;
+        this.connectionProperties = connectionProperties;
         this.ddl = ddl;
-        this.batchSize = batchSize;
+        this.transfer = transfer;
         this.server = server;
     }
 
-    /** Opens the configured warehouse, starting the embedded server when that is the kind. */
+    /** A PostgreSQL warehouse at this URL (the local default, the tests, or any server of yours). */
+    public static Warehouse postgres(String jdbcUrl, String user, Optional<String> password, String schema, int batchSize, AutoCloseable server) {
+        Properties p = new Properties();
+        if (!user.isEmpty()) {
+            p.setProperty("user", user);
+        }
+        password.ifPresent(pw -> p.setProperty("password", pw));
+        return new Warehouse(jdbcUrl, p, new WarehouseDdl(SqlDialect.POSTGRES, schema), new JdbcTransfer(jdbcUrl, p, batchSize), server);
+    }
+
+    /** Opens the configured warehouse for a job, starting the embedded server when that is the kind. */
     public static Warehouse open(Settings.WarehouseSettings s) {
+        if (s.kind() == Settings.WarehouseKind.REDSHIFT && !RedshiftConnector.available()) {
+            throw new UsageException("warehouse.kind = redshift needs the spark-redshift connector (" + RedshiftConnector.DATA_SOURCE
+                    + "); on EMR add --jars with /usr/share/aws/redshift/spark-redshift/lib/spark-redshift.jar (see emr/README.md)");
+        }
+        return openForSql(s);
+    }
+
+    /** Opens the configured warehouse for SQL alone (query and monitor modes): no connector needed. */
+    public static Warehouse openForSql(Settings.WarehouseSettings s) {
         return switch (s.kind()) {
             case EMBEDDED -> {
                 EmbeddedWarehouseServer server = EmbeddedWarehouseServer.start(s.embeddedDataDir(), s.embeddedPort());
-                yield new Warehouse(server.jdbcUrl(), "postgres", Optional.empty(),
-                        new WarehouseDdl(SqlDialect.POSTGRES, s.schema()), s.batchSize(), server);
+                yield postgres(server.jdbcUrl(), "postgres", Optional.empty(), s.schema(), s.batchSize(), server);
             }
-            case POSTGRES -> new Warehouse(s.jdbcUrl(), s.user(), s.password(), new WarehouseDdl(SqlDialect.POSTGRES, s.schema()),
-                    s.batchSize(), null);
-            case REDSHIFT -> throw new UsageException(
-                    "warehouse.kind = redshift runs on EMR with the Redshift connector; it is not built yet (see README)");
+            case POSTGRES -> postgres(s.jdbcUrl(), s.user(), s.password(), s.schema(), s.batchSize(), null);
+            case REDSHIFT -> {
+                RedshiftConnector.loadDriver();
+                RedshiftConnector connector = new RedshiftConnector(s);
+                yield new Warehouse(connector.jdbcUrl(), connector.connectionProperties(), new WarehouseDdl(SqlDialect.REDSHIFT, s.schema()),
+                        new ConnectorTransfer(connector), null);
+            }
         };
     }
 
@@ -71,19 +102,14 @@ public final class Warehouse implements AutoCloseable {
 
     public Connection connect() throws SQLException {
         Properties p = new Properties();
-        if (!user.isEmpty()) {
-            p.setProperty("user", user);
-        }
-        password.ifPresent(pw -> p.setProperty("password", pw));
+        p.putAll(connectionProperties);
         return DriverManager.getConnection(jdbcUrl, p);
     }
 
     /** Creates every missing object of the contract; changes nothing that exists. */
     public void ensureObjects() {
         try (Connection c = connect(); Statement st = c.createStatement()) {
-            if (ddl.dialect() == SqlDialect.POSTGRES) {
-                st.execute("CREATE SCHEMA IF NOT EXISTS " + ddl.schema());
-            }
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + ddl.schema());
             DatabaseMetaData meta = c.getMetaData();
             for (WarehouseDdl.DdlObject o : ddl.objects()) {
                 if (exists(meta, o.name())) {
@@ -198,45 +224,76 @@ public final class Warehouse implements AutoCloseable {
         return seen;
     }
 
-    /** Creates (or re-creates) a staging table with the given columns and loads the rows into it with Spark. */
+    /** Creates (or re-creates) a staging table with the given columns and loads the rows into it. */
     public void stage(Dataset<Row> rows, String table, java.util.List<TableColumn> columns) {
         execute("DROP TABLE IF EXISTS " + ddl.qualified(table));
         execute(ddl.createStagingTable(table, columns));
-        rows.select(columns.stream().map(c -> org.apache.spark.sql.functions.col(c.name()))
-                        .toArray(org.apache.spark.sql.Column[]::new))
-                .write()
-                .mode(SaveMode.Append)
-                .format("jdbc")
-                .options(jdbcOptions(ddl.qualified(table)))
-                .save();
+        transfer.append(rows.select(columns.stream().map(c -> org.apache.spark.sql.functions.col(c.name()))
+                .toArray(org.apache.spark.sql.Column[]::new)), ddl.qualified(table));
     }
 
-    /** The rows of a query, as a DataFrame read by Spark over JDBC. */
+    /** The rows of a query, as a DataFrame. */
     public Dataset<Row> query(SparkSession spark, String sql) {
-        java.util.Map<String, String> opts = jdbcOptions(null);
-        opts.remove("dbtable");
-        opts.put("query", sql);
-        return spark.read().format("jdbc").options(opts).load();
+        return transfer.read(spark, sql);
     }
 
-    private java.util.Map<String, String> jdbcOptions(String table) {
-        java.util.Map<String, String> o = new java.util.HashMap<>();
-        o.put("url", ddl.dialect() == SqlDialect.POSTGRES ? withParam(jdbcUrl, "reWriteBatchedInserts=true") : jdbcUrl);
-        o.put("driver", "org.postgresql.Driver");
-        if (table != null) {
-            o.put("dbtable", table);
+    /** PostgreSQL: Spark's JDBC source, batched inserts rewritten into multi-row ones. */
+    static final class JdbcTransfer implements BulkTransfer {
+        private final String url;
+        private final Properties credentials;
+        private final int batchSize;
+
+        JdbcTransfer(String url, Properties credentials, int batchSize) {
+            this.url = url;
+            this.credentials = credentials;
+            this.batchSize = batchSize;
         }
-        o.put("batchsize", Integer.toString(batchSize));
-        o.put("fetchsize", Integer.toString(batchSize));
-        if (!user.isEmpty()) {
-            o.put("user", user);
+
+        @Override
+        public void append(Dataset<Row> rows, String qualifiedTable) {
+            java.util.Map<String, String> o = options();
+            o.put("dbtable", qualifiedTable);
+            rows.write().mode(SaveMode.Append).format("jdbc").options(o).save();
         }
-        password.ifPresent(pw -> o.put("password", pw));
-        return o;
+
+        @Override
+        public Dataset<Row> read(SparkSession spark, String sql) {
+            java.util.Map<String, String> o = options();
+            o.put("query", sql);
+            return spark.read().format("jdbc").options(o).load();
+        }
+
+        private java.util.Map<String, String> options() {
+            java.util.Map<String, String> o = new java.util.HashMap<>();
+            o.put("url", url + (url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true");
+            o.put("driver", "org.postgresql.Driver");
+            o.put("batchsize", Integer.toString(batchSize));
+            o.put("fetchsize", Integer.toString(batchSize));
+            credentials.stringPropertyNames().forEach(k -> o.put(k, credentials.getProperty(k)));
+            return o;
+        }
     }
 
-    private static String withParam(String url, String param) {
-        return url + (url.contains("?") ? "&" : "?") + param;
+    /**
+     * Redshift: the spark-redshift connector, by its data source name. Always Append into a staging
+     * table we created: never Overwrite (it drops the table), never pre- or post-actions.
+     */
+    static final class ConnectorTransfer implements BulkTransfer {
+        private final RedshiftConnector connector;
+
+        ConnectorTransfer(RedshiftConnector connector) {
+            this.connector = connector;
+        }
+
+        @Override
+        public void append(Dataset<Row> rows, String qualifiedTable) {
+            rows.write().format(RedshiftConnector.DATA_SOURCE).options(connector.writeOptions(qualifiedTable)).mode(SaveMode.Append).save();
+        }
+
+        @Override
+        public Dataset<Row> read(SparkSession spark, String sql) {
+            return spark.read().format(RedshiftConnector.DATA_SOURCE).options(connector.readOptions(sql)).load();
+        }
     }
 
     /**
@@ -276,6 +333,20 @@ public final class Warehouse implements AutoCloseable {
         }
     }
 
+    /** Runs one rendered statement on the caller's connection, binding its named parameters; returns the update count. */
+    static int run(Connection c, WarehouseSql.Statement st, java.util.Map<String, Object> values) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(st.sql())) {
+            for (int i = 0; i < st.parameters().size(); i++) {
+                String name = st.parameters().get(i);
+                if (!values.containsKey(name)) {
+                    throw new IllegalArgumentException("no value for parameter " + name + " of: " + firstWords(st.sql()));
+                }
+                ps.setObject(i + 1, values.get(name));
+            }
+            return ps.executeUpdate();
+        }
+    }
+
     /** Work inside one transaction. */
     @FunctionalInterface
     public interface TransactionWork<T> {
@@ -309,10 +380,7 @@ public final class Warehouse implements AutoCloseable {
      * killed between its commit and its refresh is made good by the next run ({@link #refreshPending}).
      */
     public void refreshRealtimeView() {
-        String view = ddl.qualified(WarehouseTables.REALTIME_VIEW);
-        execute(ddl.dialect() == SqlDialect.POSTGRES
-                ? "REFRESH MATERIALIZED VIEW CONCURRENTLY " + view
-                : "REFRESH MATERIALIZED VIEW " + view);
+        execute(new WarehouseSql(ddl).refreshView().sql());
         execute("UPDATE " + ddl.qualified(WarehouseTables.CHECKPOINTS) + " SET status = 'refreshed' WHERE checkpoint_id = '"
                 + WarehouseTables.CHECKPOINT_ID + "' AND status = 'committed'");
     }

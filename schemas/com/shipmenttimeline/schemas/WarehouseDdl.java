@@ -67,8 +67,9 @@ public final class WarehouseDdl {
 
     /** A staging table with the given columns, for loads that a transaction then moves into place. */
     public String createStagingTable(String name, List<TableColumn> columns) {
+        boolean byShipment = columns.stream().anyMatch(c -> c.name().equals(TimelineColumns.SHIPMENT_ID));
         return "CREATE TABLE " + qualified(name) + " (" + columnList(columns) + ")"
-                + (dialect == SqlDialect.REDSHIFT ? " DISTKEY(shipment_id)" : "");
+                + (dialect == SqlDialect.REDSHIFT && byShipment ? " DISTKEY(shipment_id)" : "");
     }
 
     /** All statements as one script, for `--mode ddl` and for DBAs who create objects by hand. */

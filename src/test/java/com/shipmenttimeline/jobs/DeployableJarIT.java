@@ -51,7 +51,8 @@ class DeployableJarIT {
         String schema = TestWarehouse.freshSchema();
         List<String> common = new ArrayList<>(List.of("--conf", "emr-dev", "timeline.data-dir=" + dir,
                 "timeline.paths.raw=" + dir.resolve("raw"), "timeline.paths.lake=" + dir.resolve("lake"),
-                "timeline.paths.streaming-checkpoint=" + dir.resolve("stream"), "spark.shuffle-partitions=2"));
+                "timeline.paths.streaming-checkpoint=" + dir.resolve("stream"), "spark.shuffle-partitions=2",
+                "warehouse.redshift.tempdir=s3://unused", "metrics.sink=log"));
         common.addAll(TestWarehouse.overrides(schema).stream().map(o -> o.replace("\"", "")).toList());
 
         List<String> generate = new ArrayList<>(List.of("--mode", "generate", "--events", "3000", "generator.hold-back=0s"));

@@ -33,8 +33,10 @@ class SettingsTest {
 
     @Test
     void bundledEnvironmentsHoldOnlyOverridesAndLoad() {
-        Settings dev = Settings.load("emr-dev", List.of("warehouse.jdbc-url=\"jdbc:redshift://h:5439/dev\""));
-        assertEquals("s3a://shipment-data-raw-dev", dev.paths().raw());
+        Settings dev = Settings.load("emr-dev", RedshiftConnectorTest.REDSHIFT_OVERRIDES);
+        assertEquals("s3://raw-bucket", dev.paths().raw());
+        assertEquals("s3://processed-bucket/redshift-temp", dev.warehouse().redshift().tempdir());
+        assertEquals(Settings.MetricsSink.CLOUDWATCH, dev.metrics().sink());
         assertEquals("", dev.spark().master(), "spark-submit decides the master on EMR");
         assertEquals(Settings.WarehouseKind.REDSHIFT, dev.warehouse().kind());
         assertEquals("shipment_timeline", dev.warehouse().schema());
@@ -45,5 +47,13 @@ class SettingsTest {
         Settings s = Settings.load(null, List.of("warehouse.password-env=NO_SUCH_VARIABLE_FOR_TESTS"));
         assertTrue(s.warehouse().password().isEmpty());
         assertTrue(Settings.load(null, List.of()).toString().contains("TIMELINE_DB_PASSWORD"), "the record holds the name only");
+    }
+
+    @Test
+    void aPlainOverrideKeepsItsDoubleSlashAndAQuotedOneIsHocon() {
+        Settings s = Settings.load(null, List.of("paths.raw=s3://bucket/raw", "paths.lake=\"/srv/lake\"", "base.window-days=4"));
+        assertEquals("s3://bucket/raw", s.paths().raw(), "HOCON would read // as a comment");
+        assertEquals("/srv/lake", s.paths().lake());
+        assertEquals(4, s.windowDays());
     }
 }

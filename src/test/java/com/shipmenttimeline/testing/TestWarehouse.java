@@ -61,7 +61,7 @@ public final class TestWarehouse {
     }
 
     public static Warehouse open(String schema) {
-        return new Warehouse(jdbcUrl(), "", Optional.empty(), new WarehouseDdl(SqlDialect.POSTGRES, schema), 1000, null);
+        return Warehouse.postgres(jdbcUrl(), "", Optional.empty(), schema, 1000, null);
     }
 
     public static Settings.WarehouseSettings settings(String schema) {

@@ -1,0 +1,78 @@
+package com.shipmenttimeline.schemas;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Redshift rendering of each run's transaction. The PostgreSQL rendering runs for real in every
+ * job test; these tests hold the Redshift one to the same text, and to the constructs Redshift
+ * accepts inside a transaction (STACK.md: TRUNCATE commits, REFRESH sees only committed rows).
+ */
+class WarehouseSqlTest {
+    private static final WarehouseSql REDSHIFT = new WarehouseSql(new WarehouseDdl(SqlDialect.REDSHIFT, "shipment_timeline"));
+    private static final WarehouseSql POSTGRES = new WarehouseSql(new WarehouseDdl(SqlDialect.POSTGRES, "shipment_timeline"));
+
+    private static List<WarehouseSql.Statement> transactions(WarehouseSql sql) {
+        List<WarehouseSql.Statement> all = new ArrayList<>(sql.baseCommit("stg_b_timeline", "stg_b_quarantine"));
+        all.addAll(sql.incrementalCommit("stg_i_timeline", "stg_i_late", "stg_i_quarantine"));
+        all.add(sql.replayDelete());
+        return all;
+    }
+
+    @Test
+    void redshiftRunsTheSameTransactionTextThatPostgresRunsInTheJobTests() {
+        assertEquals(transactions(POSTGRES), transactions(REDSHIFT));
+    }
+
+    @Test
+    void theTransactionUsesOnlyWhatRedshiftAllowsInsideOne() {
+        for (WarehouseSql.Statement st : transactions(REDSHIFT)) {
+            String upper = st.sql().toUpperCase();
+            for (String banned : List.of("TRUNCATE", "REFRESH", "CONCURRENTLY", "WITH ", "ON CONFLICT", "RETURNING", "::", "MERGE", "LIMIT")) {
+                assertFalse(upper.contains(banned), banned + " in: " + st.sql());
+            }
+            assertTrue(upper.startsWith("DELETE FROM ") || upper.startsWith("INSERT INTO "), st.sql());
+            assertEquals(st.parameters().size(), st.sql().chars().filter(ch -> ch == '?').count(), "one name per parameter: " + st.sql());
+        }
+    }
+
+    @Test
+    void everyTableIsSchemaQualified() {
+        Pattern table = Pattern.compile("(?:FROM|INTO)\\s+([a-z_][a-z0-9_.]*)");
+        for (WarehouseSql.Statement st : transactions(REDSHIFT)) {
+            Matcher m = table.matcher(st.sql());
+            while (m.find()) {
+                assertTrue(m.group(1).startsWith("shipment_timeline."), m.group(1) + " in: " + st.sql());
+            }
+        }
+    }
+
+    @Test
+    void theBaseCommitDeletesBeforeItInserts() {
+        List<String> verbs = REDSHIFT.baseCommit("stg_t", "stg_q").stream().map(s -> s.sql().split(" ")[0]).toList();
+        assertEquals(List.of("DELETE", "DELETE", "DELETE", "INSERT", "INSERT"), verbs);
+        assertEquals(List.of("window_start"), REDSHIFT.baseCommit("stg_t", "stg_q").get(0).parameters());
+    }
+
+    @Test
+    void theRefreshIsPlainOnRedshiftAndConcurrentOnPostgres() {
+        assertEquals("REFRESH MATERIALIZED VIEW shipment_timeline.shipment_timeline_realtime", REDSHIFT.refreshView().sql());
+        assertEquals("REFRESH MATERIALIZED VIEW CONCURRENTLY shipment_timeline.shipment_timeline_realtime", POSTGRES.refreshView().sql());
+    }
+
+    @Test
+    void redshiftStagingTablesDistributeByShipmentOnlyWhenTheyHaveOne() {
+        WarehouseDdl ddl = new WarehouseDdl(SqlDialect.REDSHIFT, "st");
+        assertTrue(ddl.createStagingTable("stg_t", TimelineColumns.BASE).endsWith(" DISTKEY(shipment_id)"));
+        String ids = ddl.createStagingTable("stg_ids", List.of(TableColumn.required("event_id", ColumnKind.ID)));
+        assertFalse(ids.contains("DISTKEY"), ids);
+        assertFalse(ddl.createStagingTable("stg_t", TimelineColumns.BASE).contains("COLLATE"), "Redshift has no COLLATE \"C\"");
+    }
+}
