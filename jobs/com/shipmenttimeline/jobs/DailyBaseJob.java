@@ -80,8 +80,16 @@ public final class DailyBaseJob {
                 settings.warehouse().leaseWait(), clock)) {
             warehouse.dropLeftoverStaging();
             RawEventSource source = new RawEventSource(spark, settings.paths().raw());
-            List<RawFile> files = log.run("list raw files", () -> source.listFrom(windowStartDate),
-                    f -> f.size() + " files with ingest_date >= " + windowStartDate);
+            if (request.to().isPresent()) {
+                Optional<Instant> stored = warehouse.checkpoint();
+                if (stored.isPresent() && stored.get().isAfter(asOf)) {
+                    throw new UsageException("--to " + request.to().get() + " ends before the stored timeline (checkpoint " + stored.get()
+                            + "); a backfill replaces everything from --from on, so omit --to to recompute to the end");
+                }
+            }
+            List<RawFile> files = log.run("list raw files", () -> source.listFrom(windowStartDate).stream()
+                    .filter(f -> request.to().isEmpty() || !f.ingestDate().isAfter(request.to().get())).toList(),
+                    f -> f.size() + " files with ingest_date >= " + windowStartDate + request.to().map(t -> " and <= " + t).orElse(""));
             record.set("files_read", (long) files.size());
 
             Dataset<Row> tagged = EventOutcomes.forBase(source.read(files), asOf, settings.futureTolerance(), windowStart)
@@ -130,6 +138,7 @@ public final class DailyBaseJob {
                 warehouse.setCheckpoint(c, after, type.value(), runId, committedAt);
                 record.set("checkpoint_before", before.orElse(null)).set("checkpoint_after", after)
                         .finish(RunRecord.SUCCEEDED, committedAt)
+                        .figures(warehouse.missingEvents(c), settings.metrics().clusterCostPerHour())
                         .insert(c, warehouse.ddl());
                 return after;
             }), a -> "checkpoint " + a);

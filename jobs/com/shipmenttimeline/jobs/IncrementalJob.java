@@ -267,7 +267,9 @@ public final class IncrementalJob {
                 warehouse.recordFiles(c, files.stream().map(RawFile::path).toList(), runId, ProcessType.INCREMENTAL.value(), now);
                 warehouse.setCheckpoint(c, after, ProcessType.INCREMENTAL.value(), runId, now);
                 record.set("checkpoint_before", before.orElse(null)).set("checkpoint_after", after)
-                        .finish(RunRecord.SUCCEEDED, now).insert(c, warehouse.ddl());
+                        .finish(RunRecord.SUCCEEDED, now)
+                        .figures(warehouse.missingEvents(c), settings.metrics().clusterCostPerHour())
+                        .insert(c, warehouse.ddl());
                 return true;
             }), b -> b ? "committed: " + counts : "already committed by an earlier attempt");
             FaultInjection.point(FaultInjection.AFTER_COMMIT);

@@ -20,6 +20,7 @@ public final class Launcher {
     public static final int USAGE = 2;
     public static final int BAD_INPUT = 3;
     public static final int BUSY = 4;
+    public static final int CRITICAL = 5;
 
     private Launcher() {}
 
@@ -47,8 +48,12 @@ public final class Launcher {
         if (request.mode() == Mode.QUERY) {
             return query(request.sql(), settings, out, err);
         }
+        if (request.mode() == Mode.MONITOR) {
+            return monitor(request, settings, out, err);
+        }
         SparkSession spark = null;
         Warehouse warehouse = null;
+        boolean failed = false;
         try {
             spark = SparkSessions.create(settings.spark());
             switch (request.mode()) {
@@ -66,11 +71,13 @@ public final class Launcher {
                     warehouse = Warehouse.open(settings.warehouse());
                     DailyBaseJob.RunResult r = new DailyBaseJob(spark, settings, warehouse, Clock.systemUTC()).run(request);
                     printSummary(out, r, warehouse, settings);
+                    report(settings, r.record());
                 }
                 case INCREMENTAL -> {
                     warehouse = Warehouse.open(settings.warehouse());
                     IncrementalJob.RunResult r = new IncrementalJob(spark, settings, warehouse, Clock.systemUTC()).run(request);
                     printSummary(out, r, warehouse);
+                    r.batches().forEach(b -> report(settings, b));
                 }
                 default -> throw new IllegalStateException(request.mode().name());
             }
@@ -82,6 +89,7 @@ public final class Launcher {
             err.println("timeline: " + e.getMessage());
             return BUSY;
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
+            failed = true;
             java.util.Optional<String> input = InputFileException.findIn(e);
             if (input.isPresent()) {
                 err.println("timeline: " + input.get() + " (the run committed nothing)");
@@ -96,12 +104,37 @@ public final class Launcher {
             err.println("timeline: failed: " + Settings.oneLine(String.valueOf(e.getMessage())));
             return FAILED;
         } finally {
+            if (failed && request.mode() != Mode.GENERATE) {
+                RunMetrics.report(settings.metrics(), request.mode().flag(), java.time.Instant.now(),
+                        java.util.List.of(new RunMetrics.Datum(RunMetrics.RUNS_FAILED, 1, "Count", java.util.Map.of())));
+            }
             if (warehouse != null) {
                 warehouse.close();
             }
             if (spark != null) {
                 spark.stop();
             }
+        }
+    }
+
+    /** A committed run's figures: to the log always, to CloudWatch when that is the sink. */
+    private static void report(Settings settings, RunRecord r) {
+        RunMetrics.report(settings.metrics(), r.runId(), (java.time.Instant) r.get("finished_at"), RunMetrics.of(r));
+    }
+
+    /** The health check: one line per alert condition, exit 5 on CRITICAL; no Spark involved. */
+    private static int monitor(RunRequest request, Settings settings, PrintStream out, PrintStream err) {
+        try (Warehouse warehouse = Warehouse.openForSql(settings.warehouse())) {
+            java.time.Instant now = request.asOf().orElse(java.time.Instant.now());
+            java.util.List<Monitor.Condition> conditions = new Monitor(warehouse, settings.monitor()).evaluate(now);
+            RunMetrics.report(settings.metrics(), "monitor", now, Monitor.data(conditions));
+            return Monitor.print(conditions, out);
+        } catch (UsageException e) {
+            err.println("timeline: " + e.getMessage());
+            return USAGE;
+        } catch (WarehouseException e) {
+            err.println("timeline: monitor: " + e.getMessage() + ": " + Settings.oneLine(String.valueOf(e.getCause() == null ? "" : e.getCause().getMessage())));
+            return FAILED;
         }
     }
 

@@ -7,11 +7,12 @@ import java.util.stream.Collectors;
 /** What a launch does, named as on the command line ({@code --mode daily_base}). */
 public enum Mode {
     DAILY_BASE("daily_base", "the nightly base run over the last W days"),
-    BACKFILL("backfill", "a base run whose window starts at --from"),
+    BACKFILL("backfill", "a base run whose window starts at --from (optionally reading up to --to)"),
     INCREMENTAL("incremental", "take in the raw files that arrived since the last batch"),
     GENERATE("generate", "write sample raw events, locations and packages"),
     DDL("ddl", "print the warehouse DDL (--dialect postgres|redshift)"),
-    QUERY("query", "run one SQL statement against the warehouse and print the rows (--sql \"...\")");
+    QUERY("query", "run one SQL statement against the warehouse and print the rows (--sql \"...\")"),
+    MONITOR("monitor", "check the alert conditions against the warehouse; one line each, exit 5 on CRITICAL");
 
     private final String flag;
     private final String help;

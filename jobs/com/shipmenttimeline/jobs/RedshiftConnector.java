@@ -97,9 +97,4 @@ public final class RedshiftConnector {
                     + ") on the classpath; on EMR add --jars /usr/share/aws/redshift/jdbc/RedshiftJDBC.jar (see emr/README.md)");
         }
     }
-
-    /** Copies a map into a new mutable one (for callers that add an option). */
-    static Map<String, String> copy(Map<String, String> m) {
-        return new LinkedHashMap<>(m);
-    }
 }

@@ -56,6 +56,32 @@ public final class RunRecord {
         return this;
     }
 
+    /**
+     * The run's metrics from its counts and timings: processing lag (finish minus the newest event
+     * in the timeline, the checkpoint), throughput (rows read a minute), error rate (quarantined
+     * over read), the warehouse's missing events, and the estimated cost (duration times the
+     * cluster's hourly cost). Call after {@link #finish}.
+     */
+    public RunRecord figures(long missingEvents, double clusterCostPerHour) {
+        double seconds = (Double) values.get("duration_seconds");
+        long read = number("rows_read");
+        Instant checkpoint = (Instant) values.get("checkpoint_after");
+        Instant finished = (Instant) values.get("finished_at");
+        if (checkpoint != null && finished != null) {
+            set("processing_lag_seconds", Math.max(0, finished.toEpochMilli() - checkpoint.toEpochMilli()) / 1000.0);
+        }
+        set("throughput_per_minute", seconds > 0 ? read * 60.0 / seconds : 0.0);
+        set("error_rate", read > 0 ? (double) number("quarantined") / read : 0.0);
+        set("missing_events", missingEvents);
+        set("estimated_cost_usd", seconds / 3600.0 * clusterCostPerHour);
+        return this;
+    }
+
+    long number(String column) {
+        Object v = values.get(column);
+        return v instanceof Number n ? n.longValue() : 0L;
+    }
+
     /** Inserts the row on the caller's connection, with bound parameters only. */
     public void insert(Connection c, WarehouseDdl ddl) throws SQLException {
         String cols = String.join(", ", values.keySet());

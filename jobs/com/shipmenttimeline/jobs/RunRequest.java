@@ -18,6 +18,7 @@ public record RunRequest(
         Optional<Instant> asOf,
         boolean rebuild,
         Optional<LocalDate> from,
+        Optional<LocalDate> to,
         Optional<Instant> replayFrom,
         SqlDialect dialect,
         String sql,
@@ -35,12 +36,15 @@ public record RunRequest(
             "  --rebuild              base: also drop and re-create the realtime view from its tables",
             "  --window-days N        the base window W (default 10)",
             "  --from YYYY-MM-DD      backfill: the window start",
+            "  --to YYYY-MM-DD        backfill: read raw files up to that ingest date, as of its end (only when",
+            "                         the stored timeline ends before then)",
             "  --replay-from TIMESTAMP  incremental: delete incremental rows after it and reprocess",
             "  --events N --days N --seed N --defect-rate R --end-date YYYY-MM-DD   generate",
             "  --dialect postgres|redshift   ddl",
             "  --sql \"SELECT ...\"     query: one statement against the configured warehouse",
             "  key=value              any configuration key (see conf/reference.conf)",
-            "exit codes: 0 done, 1 failed (bug or environment), 2 bad flag or config, 3 bad input file, 4 warehouse busy");
+            "exit codes: 0 done, 1 failed (bug or environment), 2 bad flag or config, 3 bad input file, 4 warehouse busy,",
+            "            5 monitor found a CRITICAL condition");
 
     public static RunRequest parse(String[] args) {
         Mode mode = null;
@@ -48,6 +52,7 @@ public record RunRequest(
         LocalDate date = null;
         boolean rebuild = false;
         LocalDate from = null;
+        LocalDate to = null;
         Instant replayFrom = null;
         SqlDialect dialect = SqlDialect.POSTGRES;
         String sql = null;
@@ -63,7 +68,7 @@ public record RunRequest(
             switch (arg) {
                 case "--help", "-h" -> throw new HelpRequested();
                 case "--rebuild" -> rebuild = true;
-                case "--mode", "--conf", "--as-of", "--date", "--window-days", "--from", "--replay-from", "--events",
+                case "--mode", "--conf", "--as-of", "--date", "--window-days", "--from", "--to", "--replay-from", "--events",
                         "--days", "--seed", "--defect-rate", "--end-date", "--dialect", "--sql" -> {
                     if (value == null) {
                         if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
@@ -77,6 +82,7 @@ public record RunRequest(
                         case "--as-of" -> asOf = parseInstant(arg, value);
                         case "--date" -> date = parseDate(arg, value);
                         case "--from" -> from = parseDate(arg, value);
+                        case "--to" -> to = parseDate(arg, value);
                         case "--replay-from" -> replayFrom = parseInstant(arg, value);
                         case "--window-days" -> overrides.add("base.window-days=" + positiveInt(arg, value));
                         case "--events" -> overrides.add("generator.events=" + positiveInt(arg, value));
@@ -115,6 +121,18 @@ public record RunRequest(
         if (mode == Mode.BACKFILL && from == null) {
             throw new UsageException("--mode backfill needs --from YYYY-MM-DD");
         }
+        if (to != null) {
+            if (mode != Mode.BACKFILL) {
+                throw new UsageException("--to belongs to --mode backfill");
+            }
+            if (to.isBefore(from)) {
+                throw new UsageException("--to " + to + " is before --from " + from);
+            }
+            if (asOf != null) {
+                throw new UsageException("--to sets the backfill's reference time (the end of that day); give --to or --as-of/--date, not both");
+            }
+            asOf = to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        }
         if (replayFrom != null && mode != Mode.INCREMENTAL) {
             throw new UsageException("--replay-from belongs to --mode incremental");
         }
@@ -124,7 +142,7 @@ public record RunRequest(
         if ((sql != null) != (mode == Mode.QUERY)) {
             throw new UsageException(mode == Mode.QUERY ? "--mode query needs --sql \"SELECT ...\"" : "--sql belongs to --mode query");
         }
-        return new RunRequest(mode, Optional.ofNullable(asOf), rebuild, Optional.ofNullable(from),
+        return new RunRequest(mode, Optional.ofNullable(asOf), rebuild, Optional.ofNullable(from), Optional.ofNullable(to),
                 Optional.ofNullable(replayFrom), dialect, sql, conf, List.copyOf(overrides));
     }
 

@@ -113,6 +113,7 @@ public final class Warehouse implements AutoCloseable {
             DatabaseMetaData meta = c.getMetaData();
             for (WarehouseDdl.DdlObject o : ddl.objects()) {
                 if (exists(meta, o.name())) {
+                    addMissingColumns(meta, st, o);
                     continue;
                 }
                 for (String sql : o.statements()) {
@@ -122,6 +123,40 @@ public final class Warehouse implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw new WarehouseException("cannot create the warehouse objects in " + describe(), e);
+        }
+    }
+
+    /** A table made by an older version gains the columns added since (never dropped or changed). */
+    private void addMissingColumns(DatabaseMetaData meta, Statement st, WarehouseDdl.DdlObject o) throws SQLException {
+        if (o.columns().isEmpty()) {
+            return;
+        }
+        java.util.Set<String> present = new java.util.HashSet<>();
+        try (ResultSet rs = meta.getColumns(null, ddl.schema(), o.name(), null)) {
+            while (rs.next()) {
+                present.add(rs.getString("COLUMN_NAME").toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        for (TableColumn col : o.columns()) {
+            if (!present.contains(col.name())) {
+                st.execute(ddl.addColumn(o.name(), col));
+                LOG.info("warehouse: added column {} to {}", col.name(), ddl.qualified(o.name()));
+            }
+        }
+    }
+
+    /**
+     * Missing events: late events (stored by incremental runs) that the timeline does not hold yet;
+     * the next base run takes them in from the raw files. Runs on the caller's connection, so inside
+     * a transaction it counts that transaction's own rows.
+     */
+    public long missingEvents(Connection c) throws SQLException {
+        String sql = "SELECT count(*) FROM " + ddl.qualified(WarehouseTables.LATE_EVENTS) + " l WHERE NOT EXISTS (SELECT 1 FROM "
+                + ddl.qualified(WarehouseTables.BASE) + " b WHERE b.event_id = l.event_id) AND NOT EXISTS (SELECT 1 FROM "
+                + ddl.qualified(WarehouseTables.INCREMENTAL) + " i WHERE i.event_id = l.event_id)";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

@@ -48,7 +48,12 @@ public final class WarehouseDdl {
     }
 
     /** One object to create: its name, and the statements that create it (and its indexes). */
-    public record DdlObject(String name, List<String> statements) {}
+    public record DdlObject(String name, List<String> statements, List<TableColumn> columns) {}
+
+    /** Adds a column to an existing table (both dialects; one column a statement, as Redshift wants). */
+    public String addColumn(String table, TableColumn column) {
+        return "ALTER TABLE " + qualified(table) + " ADD COLUMN " + column.name() + " " + column.kind().sqlType(dialect);
+    }
 
     /** Every object, in dependency order: the view comes after its tables. */
     public List<DdlObject> objects() {
@@ -96,7 +101,7 @@ public final class WarehouseDdl {
                     + " (shipment_id, event_timestamp, event_id)");
             statements.add("CREATE INDEX IF NOT EXISTS " + name + "_ts ON " + qualified(name) + " (event_timestamp)");
         }
-        return new DdlObject(name, statements);
+        return new DdlObject(name, statements, columns);
     }
 
     private DdlObject table(String name, List<TableColumn> columns, String primaryKey, boolean timeline) {
@@ -109,7 +114,7 @@ public final class WarehouseDdl {
         if (dialect == SqlDialect.REDSHIFT && timeline) {
             sql.append(" DISTKEY(shipment_id) SORTKEY(shipment_id, event_timestamp)");
         }
-        return new DdlObject(name, List.of(sql.toString()));
+        return new DdlObject(name, List.of(sql.toString()), columns);
     }
 
     private DdlObject realtimeView() {
@@ -134,7 +139,7 @@ public final class WarehouseDdl {
             statements.add("CREATE MATERIALIZED VIEW " + qualified(WarehouseTables.REALTIME_VIEW)
                     + " DISTKEY(shipment_id) SORTKEY(shipment_id, event_timestamp) AS\n" + select);
         }
-        return new DdlObject(WarehouseTables.REALTIME_VIEW, statements);
+        return new DdlObject(WarehouseTables.REALTIME_VIEW, statements, List.of());
     }
 
     private String columnList(List<TableColumn> columns) {

@@ -105,6 +105,12 @@ public final class WarehouseTables {
         cols.add(TableColumn.of("checkpoint_after", TIMESTAMP));
         cols.add(TableColumn.of("max_event_timestamp", TIMESTAMP));
         cols.add(TableColumn.of("error_message", TEXT));
+        // The run's metrics (README "Metrics"): added to an older processing_runs on first use.
+        cols.add(TableColumn.of("processing_lag_seconds", DOUBLE));
+        cols.add(TableColumn.of("throughput_per_minute", DOUBLE));
+        cols.add(TableColumn.of("error_rate", DOUBLE));
+        cols.add(TableColumn.of("missing_events", BIGINT));
+        cols.add(TableColumn.of("estimated_cost_usd", DOUBLE));
         return List.copyOf(cols);
     }
 }

@@ -138,6 +138,35 @@ class DailyBaseJobTest {
                 knownWithName);
         assertEquals((long) run.get("unknown_location"),
                 TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_realtime") + " WHERE location_id LIKE 'LOC-X%'"));
+
+        // The run's metrics sit in its audit row too.
+        double seconds = (double) run.get("duration_seconds");
+        assertEquals((double) (long) run.get("quarantined") / (long) run.get("rows_read"), (double) run.get("error_rate"), 1e-12);
+        assertEquals((long) run.get("rows_read") * 60.0 / seconds, (double) run.get("throughput_per_minute"), 1e-6);
+        assertEquals(seconds / 3600.0 * 2.5, (double) run.get("estimated_cost_usd"), 1e-9, "at the default 2.5 USD an hour");
+        assertEquals((((Timestamp) run.get("finished_at")).getTime() - ((Timestamp) checkpoint).getTime()) / 1000.0,
+                (double) run.get("processing_lag_seconds"), 1e-3);
+        assertEquals(0L, run.get("missing_events"), "no incremental run has stored late events");
+    }
+
+    @Test
+    void aBackfillWithToReadsUpToThatDayAndRefusesToCutAStoredTimelineShort() {
+        DailyBaseJob.RunResult r = base(settings(SAMPLE), "--mode", "backfill", "--from", "2025-07-01", "--to", "2025-07-05");
+        Map<String, Object> run = TestWarehouse.query("SELECT * FROM " + t("processing_runs")).get(0);
+        assertEquals("backfill", run.get("process_type"));
+        assertEquals(Timestamp.from(Instant.parse("2025-07-06T00:00:00Z")), run.get("as_of"), "as of the end of --to");
+        assertCountsAddUp(run);
+        assertTrue(TestWarehouse.count("SELECT count(*) FROM " + t("processed_files") + " WHERE path LIKE '%ingest_date=2025-07-06%'") == 0,
+                "no file after --to is read");
+        assertTrue(TestWarehouse.count("SELECT count(*) FROM " + t("processed_files") + " WHERE path LIKE '%ingest_date=2025-07-05%'") > 0);
+        assertTrue(view().stream().allMatch(v -> "backfill".equals(v.get("process_type"))));
+        assertViewMatchesReference(view());
+        assertEquals("succeeded", r.record().get("status"));
+
+        base(settings(SAMPLE), "--date", "2025-07-12");
+        UsageException e = assertThrows(UsageException.class,
+                () -> base(settings(SAMPLE), "--mode", "backfill", "--from", "2025-07-01", "--to", "2025-07-05"));
+        assertTrue(e.getMessage().contains("ends before the stored timeline"), e.getMessage());
     }
 
     @Test

@@ -80,4 +80,15 @@ class LauncherTest {
         assertEquals(java.time.Instant.parse("2025-07-01T00:00:00Z"),
                 DailyBaseJob.windowStart(r.asOf().orElseThrow(), 10, r.from()));
     }
+
+    @org.junit.jupiter.api.Test
+    void backfillToSetsTheReferenceTimeToTheEndOfThatDayAndIsCheckedLikeEveryFlag() {
+        RunRequest r = RunRequest.parse("--mode backfill --from 2025-07-01 --to 2025-07-05".split(" "));
+        assertEquals(java.time.Instant.parse("2025-07-06T00:00:00Z"), r.asOf().orElseThrow());
+        assertEquals(java.time.LocalDate.parse("2025-07-05"), r.to().orElseThrow());
+        for (String bad : java.util.List.of("--mode daily_base --to 2025-07-05", "--mode backfill --from 2025-07-05 --to 2025-07-01",
+                "--mode backfill --from 2025-07-01 --to 2025-07-05 --date 2025-07-09", "--mode backfill --from 2025-07-01 --to 07/05")) {
+            org.junit.jupiter.api.Assertions.assertThrows(UsageException.class, () -> RunRequest.parse(bad.split(" ")), bad);
+        }
+    }
 }
