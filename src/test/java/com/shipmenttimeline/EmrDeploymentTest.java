@@ -1,0 +1,278 @@
+package com.shipmenttimeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.shipmenttimeline.jobs.EmrSteps;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Everything in emr/ that can be checked without an AWS account: the CloudFormation template's
+ * references, the schedule, the IAM policies, and every step's arguments against the launcher's
+ * real parser and configuration.
+ */
+class EmrDeploymentTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path TEMPLATE = Path.of("emr/cloudformation/shipment-timeline.yaml");
+    private static final Pattern SUB = Pattern.compile("\\$\\{([^}!]+)}");
+
+    private static JsonNode template() throws Exception {
+        return new ObjectMapper(new YAMLFactory()).readTree(TEMPLATE.toFile());
+    }
+
+    private static Set<String> names(JsonNode t, String section) {
+        Set<String> s = new HashSet<>();
+        t.path(section).fieldNames().forEachRemaining(s::add);
+        return s;
+    }
+
+    private static void walk(JsonNode n, String where, java.util.function.BiConsumer<String, JsonNode> visit) {
+        if (n.isObject()) {
+            n.fields().forEachRemaining(e -> {
+                visit.accept(e.getKey(), e.getValue());
+                walk(e.getValue(), where + "." + e.getKey(), visit);
+            });
+        } else if (n.isArray()) {
+            for (JsonNode c : n) {
+                walk(c, where, visit);
+            }
+        }
+    }
+
+    @Test
+    void everyReferenceInTheTemplateResolves() throws Exception {
+        JsonNode t = template();
+        Set<String> params = names(t, "Parameters");
+        Set<String> resources = names(t, "Resources");
+        Set<String> conditions = names(t, "Conditions");
+        List<String> broken = new ArrayList<>();
+        walk(t, "", (key, value) -> {
+            switch (key) {
+                case "Ref" -> {
+                    String r = value.asText();
+                    if (!params.contains(r) && !resources.contains(r) && !r.startsWith("AWS::")) {
+                        broken.add("Ref " + r);
+                    }
+                }
+                case "Fn::GetAtt" -> {
+                    if (!resources.contains(value.get(0).asText())) {
+                        broken.add("GetAtt " + value);
+                    }
+                }
+                case "Fn::Sub" -> {
+                    Matcher m = SUB.matcher(value.asText());
+                    while (m.find()) {
+                        String r = m.group(1).split("\\.")[0];
+                        if (!params.contains(r) && !resources.contains(r) && !r.startsWith("AWS::")) {
+                            broken.add("Sub ${" + m.group(1) + "}");
+                        }
+                    }
+                }
+                case "Condition" -> {
+                    if (value.isTextual() && !conditions.contains(value.asText())) {
+                        broken.add("Condition " + value.asText());
+                    }
+                }
+                default -> { }
+            }
+        });
+        assertEquals(List.of(), broken);
+        assertFalse(Files.readString(TEMPLATE).contains(" !"), "long-form intrinsics only, so any YAML parser reads the file");
+    }
+
+    @Test
+    void theBaseRunIsScheduledAtMidnightUtcAndTheIncrementalOnNewRawFiles() throws Exception {
+        JsonNode r = template().get("Resources");
+        JsonNode daily = r.get("DailyBaseSchedule").get("Properties");
+        assertEquals("cron(0 0 * * ? *)", daily.get("ScheduleExpression").asText());
+        assertEquals("UTC", daily.get("ScheduleExpressionTimezone").asText());
+        String[] cron = daily.get("ScheduleExpression").asText().replaceAll("cron\\((.*)\\)", "$1").split(" ");
+        assertEquals(6, cron.length, "EventBridge cron has six fields");
+        assertEquals("0", cron[0], "minute");
+        assertEquals("0", cron[1], "hour");
+        assertEquals("arn:aws:scheduler:::aws-sdk:emr:addJobFlowSteps", daily.get("Target").get("Arn").asText());
+
+        JsonNode rule = r.get("IncrementalTrigger").get("Properties").get("EventPattern");
+        assertEquals("Object Created", rule.get("detail-type").get(0).asText());
+        assertEquals("RawBucket", rule.at("/detail/bucket/name/0/Ref").asText());
+        assertEquals("shipment_events/", rule.at("/detail/object/key/0/prefix").asText());
+        assertTrue(r.get("RawBucket").at("/Properties/NotificationConfiguration/EventBridgeConfiguration/EventBridgeEnabled").asBoolean());
+
+        // The state machine adds a step only when no incremental step is waiting already.
+        JsonNode sm = JSON.readTree(r.get("IncrementalStateMachine").at("/Properties/DefinitionString/Fn::Sub").asText());
+        assertEquals("ListWaitingSteps", sm.get("StartAt").asText());
+        assertEquals("PENDING", sm.at("/States/ListWaitingSteps/Parameters/StepStates/0").asText());
+        assertEquals("NothingToDo", sm.at("/States/AlreadyWaiting/Choices/0/Next").asText());
+        assertTrue(sm.at("/States/ListWaitingSteps/ResultSelector/waiting.$").asText().contains("'timeline-incremental'"));
+    }
+
+    @Test
+    void noPolicyGrantsEverythingOnEverything() throws Exception {
+        JsonNode r = template().get("Resources");
+        List<String> wide = new ArrayList<>();
+        r.fields().forEachRemaining(res -> {
+            if (res.getValue().get("Type").asText().equals("AWS::KMS::Key")) {
+                return; // a key policy's "*" resource is the key itself
+            }
+            walk(res.getValue(), res.getKey(), (key, value) -> {
+                if (!key.equals("Statement")) {
+                    return;
+                }
+                for (JsonNode st : value) {
+                    if (!"Allow".equals(st.path("Effect").asText())) {
+                        continue;
+                    }
+                    List<String> actions = texts(st.get("Action"));
+                    List<String> resourcesOf = texts(st.get("Resource"));
+                    boolean anyAction = actions.stream().anyMatch(a -> a.equals("*") || a.endsWith(":*"));
+                    if (anyAction) {
+                        wide.add(res.getKey() + " allows " + actions);
+                    }
+                    if (resourcesOf.contains("*") && !st.has("Condition")) {
+                        wide.add(res.getKey() + " allows " + actions + " on * without a condition");
+                    }
+                }
+            });
+        });
+        assertEquals(List.of(), wide);
+    }
+
+    private static List<String> texts(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        if (n == null) {
+            return out;
+        }
+        if (n.isArray()) {
+            n.forEach(x -> out.add(x.isTextual() ? x.asText() : x.toString()));
+        } else {
+            out.add(n.isTextual() ? n.asText() : n.toString());
+        }
+        return out;
+    }
+
+    @Test
+    void theAlarmsAreTheDocumentsAlertConditions() throws Exception {
+        JsonNode r = template().get("Resources");
+        Map<String, String> expected = Map.of("ProcessingLagAlarm", "ProcessingLagSeconds>1800", "ErrorRateAlarm", "ErrorRatePercent>5",
+                "MissingEventsAlarm", "MissingEvents>1000", "DailyCostAlarm", "EstimatedCostUSD>150");
+        expected.forEach((name, condition) -> {
+            JsonNode p = r.get(name).get("Properties");
+            assertEquals(condition, p.get("MetricName").asText() + ">" + p.get("Threshold").asText(), name);
+            assertEquals("GreaterThanThreshold", p.get("ComparisonOperator").asText());
+            assertEquals("AlertTopic", p.at("/AlarmActions/0/Ref").asText());
+            assertTrue(com.shipmenttimeline.jobs.RunMetrics.NAMES.contains(p.get("MetricName").asText()),
+                    "the jobs publish " + p.get("MetricName").asText());
+        });
+        assertEquals(86400, r.get("DailyCostAlarm").at("/Properties/Period").asInt(), "cost is summed over a day");
+        assertEquals(1, r.get("ProcessedBucket").at("/Properties/LifecycleConfiguration/Rules/0/ExpirationInDays").asInt());
+        assertEquals("redshift-temp/", r.get("ProcessedBucket").at("/Properties/LifecycleConfiguration/Rules/0/Prefix").asText());
+    }
+
+    /** Every step: the files for `aws emr add-steps` and the ones the schedules and the state machine add. */
+    private static Map<String, JsonNode> allSteps() throws Exception {
+        Map<String, JsonNode> steps = new LinkedHashMap<>();
+        try (Stream<Path> files = Files.list(Path.of("emr/steps"))) {
+            for (Path f : files.sorted().toList()) {
+                for (JsonNode s : JSON.readTree(f.toFile())) {
+                    steps.put(f.getFileName() + ":" + s.get("Name").asText(), s);
+                }
+            }
+        }
+        JsonNode r = template().get("Resources");
+        for (String schedule : List.of("DailyBaseSchedule", "MonitorSchedule")) {
+            JsonNode input = JSON.readTree(r.get(schedule).at("/Properties/Target/Input/Fn::Sub").asText());
+            for (JsonNode s : input.get("Steps")) {
+                steps.put(schedule + ":" + s.get("Name").asText(), cliShape(s));
+            }
+        }
+        JsonNode sm = JSON.readTree(r.get("IncrementalStateMachine").at("/Properties/DefinitionString/Fn::Sub").asText());
+        JsonNode s = sm.at("/States/AddIncrementalStep/Parameters/Step");
+        steps.put("IncrementalStateMachine:" + s.get("Name").asText(), cliShape(s));
+        return steps;
+    }
+
+    /** An SDK-shaped step (HadoopJarStep) in the CLI's shape (Jar and Args at the top). */
+    private static JsonNode cliShape(JsonNode sdk) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("Type", "CUSTOM_JAR");
+        o.put("Name", sdk.get("Name").asText());
+        o.put("ActionOnFailure", sdk.get("ActionOnFailure").asText());
+        o.put("Jar", sdk.at("/HadoopJarStep/Jar").asText());
+        o.set("Args", sdk.at("/HadoopJarStep/Args"));
+        return o;
+    }
+
+    @Test
+    void theTemplateAddsExactlyTheStepsOfTheStepFiles() throws Exception {
+        Map<String, JsonNode> steps = allSteps();
+        Map<String, JsonNode> byName = new LinkedHashMap<>();
+        steps.forEach((where, s) -> {
+            if (where.endsWith(".json:" + s.get("Name").asText())) {
+                byName.put(s.get("Name").asText(), s);
+            }
+        });
+        steps.forEach((where, s) -> assertEquals(byName.get(s.get("Name").asText()), s, where));
+        assertEquals(Set.of("timeline-daily-base", "timeline-incremental", "timeline-backfill", "timeline-replay", "timeline-monitor"),
+                byName.keySet());
+    }
+
+    @Test
+    void everyStepsArgumentsAreTheLaunchersRealFlagsAndConfiguration() throws Exception {
+        String opens = Files.readString(Path.of("pom.xml")).replaceAll("(?s).*<spark.java17.opens>(.*?)</spark.java17.opens>.*", "$1");
+        for (Map.Entry<String, JsonNode> e : allSteps().entrySet()) {
+            List<String> args = new ArrayList<>();
+            e.getValue().get("Args").forEach(a -> args.add(a.asText()));
+            assertEquals("command-runner.jar", e.getValue().get("Jar").asText());
+            for (String env : List.of("dev", "prod")) {
+                EmrSteps.Parsed p = EmrSteps.parse(args, Map.of("Environment", env, "RawBucket", "raw-b", "ProcessedBucket", "proc-b",
+                        "ConfigBucket", "conf-b", "JarKey", "jars/t.jar", "RedshiftJdbcUrl", "jdbc:redshift:iam://c.x.eu-west-1.redshift.amazonaws.com:5439/dev",
+                        "RedshiftDbUser", "timeline_etl", "RedshiftCopyRole.Arn", "arn:aws:iam::123456789012:role/copy", "ClusterCostPerHour", "2.5",
+                        "FromDate", "2025-07-01"), Map.of("ToDate", "2025-07-05", "ReplayFrom", "2025-07-11T10:00:00Z"));
+                assertEquals("com.shipmenttimeline.jobs.Launcher", p.sparkSubmit().get("--class"), e.getKey());
+                assertEquals("cluster", p.sparkSubmit().get("--deploy-mode"), e.getKey());
+                for (String flag : (opens + " -Duser.timezone=UTC").split("\\s+")) {
+                    assertTrue(p.sparkConf().get("spark.driver.extraJavaOptions").contains(flag), e.getKey() + " driver lacks " + flag);
+                    assertTrue(p.sparkConf().get("spark.executor.extraJavaOptions").contains(flag), e.getKey() + " executors lack " + flag);
+                }
+                assertTrue(p.sparkSubmit().get("--jars").contains("/usr/share/aws/redshift/spark-redshift/lib/spark-redshift.jar"));
+                assertTrue(p.sparkSubmit().get("--jars").contains("/usr/share/aws/redshift/jdbc/RedshiftJDBC.jar"));
+                assertEquals("s3://conf-b/jars/t.jar", p.applicationJar());
+                String expectedMode = e.getKey().replaceAll(".*:timeline-", "").replace('-', '_');
+                assertEquals(expectedMode.equals("replay") ? "incremental" : expectedMode, p.request().mode().flag(), e.getKey());
+                assertEquals("s3://raw-b", p.settings().paths().raw(), "the step's environment fills the bundled configuration");
+                assertEquals("s3://proc-b/redshift-temp", p.settings().warehouse().redshift().tempdir());
+                assertEquals("arn:aws:iam::123456789012:role/copy", p.settings().warehouse().redshift().iamRoleArn());
+                assertEquals(env, p.settings().metrics().environment());
+            }
+        }
+    }
+
+    @Test
+    void aStepWithAFlagTheLauncherDoesNotKnowIsCaught() {
+        List<String> args = new ArrayList<>(List.of("spark-submit", "--deploy-mode", "cluster", "--class", "com.shipmenttimeline.jobs.Launcher",
+                "s3://b/t.jar", "--mode", "daily_base", "--no-such-flag"));
+        try {
+            EmrSteps.parse(args, Map.of(), Map.of());
+            fail("an unknown flag must not parse");
+        } catch (com.shipmenttimeline.jobs.UsageException expected) {
+            assertTrue(expected.getMessage().contains("--no-such-flag"), expected.getMessage());
+        }
+    }
+}
