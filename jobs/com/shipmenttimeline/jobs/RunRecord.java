@@ -77,7 +77,7 @@ public final class RunRecord {
         return this;
     }
 
-    long number(String column) {
+    public long number(String column) {
         Object v = values.get(column);
         return v instanceof Number n ? n.longValue() : 0L;
     }

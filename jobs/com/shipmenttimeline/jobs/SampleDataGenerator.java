@@ -69,7 +69,7 @@ public final class SampleDataGenerator {
         // With no end date the data runs up to now, as a live feed would; never past it.
         Instant until = s.endDate().isPresent() ? untilOf(end) : Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         ShipmentLifecycle lifecycle = new ShipmentLifecycle(s.seed(), from.getEpochSecond() * 1_000_000L,
-                until.getEpochSecond() * 1_000_000L, s.defectRate());
+                until.getEpochSecond() * 1_000_000L, s.defectRate(), s.jsonShare());
         int slices = (int) Math.max(2, Math.min(64, shipments / 20_000));
         Dataset<Row> rows = spark.range(0, shipments, 1, slices)
                 .flatMap((FlatMapFunction<Long, Row>) lifecycle::events, Encoders.row(GENERATED))
@@ -209,8 +209,10 @@ public final class SampleDataGenerator {
         private final long fromMicros;
         private final long untilMicros;
         private final double defectRate;
+        private final double jsonShare;
 
-        ShipmentLifecycle(long seed, long fromMicros, long untilMicros, double defectRate) {
+        ShipmentLifecycle(long seed, long fromMicros, long untilMicros, double defectRate, double jsonShare) {
+            this.jsonShare = jsonShare;
             this.seed = seed;
             this.fromMicros = fromMicros;
             this.untilMicros = untilMicros;
@@ -259,7 +261,7 @@ public final class SampleDataGenerator {
                 long ingested = ts + rnd.nextLong(MINUTE, 45 * MINUTE);
                 Event e = new Event(eventId, shipment, ts, step[0], step[1], step[2], ingested);
                 double f = rnd.nextDouble();
-                String format = f < 0.8 ? "parquet" : f < 0.9 ? "jsonl" : "jsonl.gz";
+                String format = f < 1 - jsonShare ? "parquet" : f < 1 - jsonShare / 2 ? "jsonl" : "jsonl.gz";
                 if (defectRate > 0 && rnd.nextDouble() < defectRate) {
                     addDefective(out, e, rnd, format);
                 } else {

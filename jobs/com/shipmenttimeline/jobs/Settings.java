@@ -65,7 +65,7 @@ public record Settings(
     }
 
     public record GeneratorSettings(long events, int days, Optional<LocalDate> endDate, long seed, double defectRate,
-            boolean whenEmpty, Duration holdBack, String incoming) {}
+            boolean whenEmpty, Duration holdBack, String incoming, double jsonShare) {}
 
     private static final String ROOT = "timeline";
 
@@ -244,7 +244,7 @@ public record Settings(
         }
         GeneratorSettings generator = new GeneratorSettings(events, positive(c, "generator.days"), endDate,
                 c.getLong("generator.seed"), defectRate, c.getBoolean("generator.when-empty"),
-                nonNegativeDuration(c, "generator.hold-back"), nonEmpty(c, "generator.incoming"));
+                nonNegativeDuration(c, "generator.hold-back"), nonEmpty(c, "generator.incoming"), share(c, "generator.json-share"));
         return new Settings(paths, spark, warehouse, windowDays, tolerance, incremental, generator, metrics(c), monitor(c));
     }
 
@@ -304,6 +304,14 @@ public record Settings(
         }
         return new MetricsSettings(sink, nonEmpty(c, "metrics.namespace"), nonEmpty(c, "metrics.environment"),
                 region.isEmpty() ? Optional.empty() : Optional.of(region), uri, cost);
+    }
+
+    private static double share(Config c, String key) {
+        double v = c.getDouble(key);
+        if (v < 0 || v > 1) {
+            throw new UsageException("timeline." + key + " must be between 0 and 1 (got " + v + ")");
+        }
+        return v;
     }
 
     private static MonitorSettings monitor(Config c) {

@@ -1,0 +1,428 @@
+package com.shipmenttimeline.bench;
+
+import com.shipmenttimeline.jobs.DailyBaseJob;
+import com.shipmenttimeline.jobs.EmbeddedWarehouseServer;
+import com.shipmenttimeline.jobs.IncrementalJob;
+import com.shipmenttimeline.jobs.RunRecord;
+import com.shipmenttimeline.jobs.RunRequest;
+import com.shipmenttimeline.jobs.SampleDataGenerator;
+import com.shipmenttimeline.jobs.Settings;
+import com.shipmenttimeline.jobs.SparkSessions;
+import com.shipmenttimeline.jobs.StageLog;
+import com.shipmenttimeline.jobs.TimelineLake;
+import com.shipmenttimeline.jobs.Warehouse;
+import com.shipmenttimeline.schemas.TimelineColumns;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
+import org.apache.spark.scheduler.StageInfo;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The benchmark: for each (n, k, shuffle partitions) it generates n events over 10 days (seeded,
+ * Parquet, no defects) with the newest k held back, runs a base run, lands the k events as new
+ * files and runs the incremental job, then runs the "traditional" full recompute over all n + k
+ * events into a fresh schema and lake. DuckDB computes the same fields over the base run's input as
+ * a single-machine reference, and its rows are compared with Spark's. Every step reports wall and
+ * CPU time, rows read, written and shuffled, files read, the largest stored state read, and peak
+ * memory. A table goes to stdout and CSV to {@code --out}. Run it with {@code bench/run}.
+ */
+public final class Benchmark {
+    static final String USAGE = String.join("\n",
+            "usage: bench/run [--n 1000000[,4000000,...]] [--k 1[,0.1,5]] [--partitions 8[,16]] [--out bench-results]",
+            "                 [--no-duckdb] [--no-full] [--port 54339]",
+            "  --n        history sizes (events in the base run)      --k  new events, in percent of n",
+            "  --partitions  spark.sql.shuffle.partitions values        every combination is one configuration");
+
+    record Step(String config, String step, double wallSeconds, double cpuSeconds, long rowsRead, long rowsWritten, long rowsShuffled,
+            long filesRead, long maxStateRows, long peakRssMb, String note) {}
+
+    private final SparkSession spark;
+    private final EmbeddedWarehouseServer server;
+    private final Path out;
+    private final boolean duckdb;
+    private final boolean full;
+    private final List<Step> steps = new ArrayList<>();
+    private final Counters counters = new Counters();
+    private final Map<String, Long> stageNanos = new LinkedHashMap<>();
+    private final PrintStream log;
+
+    Benchmark(SparkSession spark, EmbeddedWarehouseServer server, Path out, boolean duckdb, boolean full, PrintStream log) {
+        this.spark = spark;
+        this.server = server;
+        this.out = out;
+        this.duckdb = duckdb;
+        this.full = full;
+        this.log = log;
+        spark.sparkContext().addSparkListener(counters);
+        StageLog.observer = (stage, nanos) -> {
+            synchronized (stageNanos) {
+                stageNanos.merge(stage.replaceFirst("^batch [^:]+: ", ""), nanos, Long::sum);
+            }
+        };
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<Long> ns = List.of(1_000_000L);
+        List<Double> ks = List.of(1.0);
+        List<Integer> partitions = List.of(8);
+        Path out = Path.of("bench-results");
+        boolean duckdb = true;
+        boolean full = true;
+        int port = 54339;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--n" -> ns = Stream.of(args[++i].split(",")).map(s -> Long.parseLong(s.replace("_", ""))).toList();
+                case "--k" -> ks = Stream.of(args[++i].split(",")).map(Double::parseDouble).toList();
+                case "--partitions" -> partitions = Stream.of(args[++i].split(",")).map(Integer::parseInt).toList();
+                case "--out" -> out = Path.of(args[++i]);
+                case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--no-duckdb" -> duckdb = false;
+                case "--no-full" -> full = false;
+                case "--help", "-h" -> {
+                    System.out.println(USAGE);
+                    return;
+                }
+                default -> {
+                    System.err.println("bench: unknown argument " + args[i] + "\n" + USAGE);
+                    System.exit(2);
+                }
+            }
+        }
+        Files.createDirectories(out);
+        Settings base = Settings.load(null, List.of("timeline.data-dir=" + out.resolve("work")));
+        SparkSession spark = SparkSessions.create(base.spark());
+        try (EmbeddedWarehouseServer server = EmbeddedWarehouseServer.start(out.resolve("warehouse").toString(), port)) {
+            Benchmark b = new Benchmark(spark, server, out, duckdb, full, System.out);
+            for (long n : ns) {
+                for (double k : ks) {
+                    for (int p : partitions) {
+                        b.runConfiguration(n, k, p);
+                    }
+                }
+            }
+            b.report(System.out);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** One configuration, end to end. Returns its steps. */
+    List<Step> runConfiguration(long n, double kPercent, int partitions) throws Exception {
+        String config = String.format(Locale.ROOT, "n=%d k=%s%% p=%d", n, kPercent, partitions);
+        String tag = String.format(Locale.ROOT, "n%d_k%s_p%d", n, Double.toString(kPercent).replace('.', '_'), partitions);
+        Path dir = out.resolve("work").resolve(tag);
+        deleteTree(dir);
+        spark.conf().set("spark.sql.shuffle.partitions", Integer.toString(partitions));
+        long k = Math.max(1, Math.round(n * kPercent / 100.0));
+        // Events spread over 10 days; holding back the last share of the time holds back about that share of the events.
+        Duration holdBack = Duration.ofSeconds(Math.round(10 * 86_400.0 * k / (n + k)));
+        Settings s = settings(dir, "bench_" + tag, "lake", partitions, n + k, holdBack);
+        log.printf("== %s: generating %d events, holding back %s ...%n", config, n + k, holdBack);
+        SampleDataGenerator.Written w = new SampleDataGenerator(spark, s.paths().raw()).generate(s.generator());
+        String note = "generated " + w.events() + " events of " + w.shipments() + " shipments; " + w.heldBack() + " held back";
+        add(config, "generate", 0, 0, 0, 0, 0, 0, 0, 0, note);
+        Instant asOf = Instant.parse("2025-07-12T00:00:00Z");
+
+        try (Warehouse wh = warehouse(s)) {
+            DailyBaseJob.RunResult base = measure(config, "base: job", () -> new DailyBaseJob(spark, s, wh, Clock.systemUTC())
+                    .run(RunRequest.parse(new String[] {"--mode", "daily_base", "--as-of", asOf.toString()})), r -> record(r.record()));
+            lakeShare(config, "base: read to lake written");
+            measure(config, "base: view refresh", () -> {
+                wh.refreshRealtimeView();
+                return null;
+            }, r -> null);
+            loadRate(config, wh, s);
+            if (duckdb) {
+                reference(config, s, DailyBaseJob.windowStart(asOf, 10, java.util.Optional.empty()));
+            }
+
+            land(Path.of(s.generator().incoming()), Path.of(s.paths().raw()));
+            measure(config, "incremental: job", () -> new IncrementalJob(spark, s, wh, Clock.systemUTC())
+                    .run(RunRequest.parse(new String[] {"--mode", "incremental", "--as-of", asOf.toString()})), r -> {
+                        long read = 0;
+                        long written = 0;
+                        long files = 0;
+                        for (RunRecord b : r.batches()) {
+                            read += b.number("rows_read");
+                            written += b.number("timeline_rows");
+                            files += b.number("files_read");
+                        }
+                        return new long[] {read, written, files};
+                    });
+            measure(config, "incremental: view refresh", () -> {
+                wh.refreshRealtimeView();
+                return null;
+            }, r -> null);
+        }
+        if (full) {
+            Settings f = settings(dir, "bench_" + tag + "_full", "lake-full", partitions, n + k, holdBack);
+            try (Warehouse wh = warehouse(f)) {
+                measure(config, "full recompute: job", () -> new DailyBaseJob(spark, f, wh, Clock.systemUTC())
+                        .run(RunRequest.parse(new String[] {"--mode", "daily_base", "--as-of", asOf.toString()})), r -> record(r.record()));
+                measure(config, "full recompute: view refresh", () -> {
+                    wh.refreshRealtimeView();
+                    return null;
+                }, r -> null);
+            }
+        }
+        summarize(config);
+        writeCsv();
+        return steps.stream().filter(x -> x.config().equals(config)).toList();
+    }
+
+    private Settings settings(Path dir, String schema, String lake, int partitions, long events, Duration holdBack) {
+        return Settings.load(null, List.of("timeline.data-dir=" + dir, "paths.lake=" + dir.resolve(lake),
+                "paths.streaming-checkpoint=" + dir.resolve(lake + "-stream"), "spark.shuffle-partitions=" + partitions,
+                "warehouse.kind=postgres", "warehouse.jdbc-url=" + server.jdbcUrl(), "warehouse.user=postgres", "warehouse.schema=" + schema,
+                "warehouse.refresh-view=never", "generator.events=" + events, "generator.days=10", "generator.end-date=2025-07-11",
+                "generator.seed=42", "generator.json-share=0", "generator.hold-back=" + holdBack.toSeconds() + "s",
+                "generator.when-empty=false", "metrics.sink=log"));
+    }
+
+    private Warehouse warehouse(Settings s) {
+        Warehouse w = Warehouse.postgres(server.jdbcUrl(), "postgres", java.util.Optional.empty(), s.warehouse().schema(),
+                s.warehouse().batchSize(), null);
+        w.execute("DROP SCHEMA IF EXISTS " + s.warehouse().schema() + " CASCADE");
+        return w;
+    }
+
+    private static long[] record(RunRecord r) {
+        return new long[] {r.number("rows_read"), r.number("timeline_rows"), r.number("files_read")};
+    }
+
+    /** The base run's stages from listing the raw files to the lake written (DuckDB does the same work). */
+    private void lakeShare(String config, String name) {
+        long nanos = 0;
+        for (String stage : List.of("list raw files", "read and classify", "stage keys", "compute timeline", "count unknown locations",
+                "write lake")) {
+            nanos += stageNanos.getOrDefault(stage, 0L);
+        }
+        add(config, name, nanos / 1e9, 0, 0, 0, 0, 0, 0, 0, "sum of the job's stages, within 'base: job'");
+    }
+
+    /** Warehouse load rate: the base rows from the lake into a PostgreSQL staging table. */
+    private void loadRate(String config, Warehouse wh, Settings s) {
+        Dataset<Row> rows = spark.read().format("delta").load(new TimelineLake(spark, s.paths().lake()).path(TimelineLake.BASE_TABLE))
+                .select(TimelineColumns.names(TimelineColumns.BASE)[0], java.util.Arrays.copyOfRange(TimelineColumns.names(TimelineColumns.BASE), 1,
+                        TimelineColumns.names(TimelineColumns.BASE).length))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        long count = rows.count();
+        measure(config, "warehouse load (JDBC batched)", () -> {
+            wh.stage(rows, "bench_load", TimelineColumns.BASE);
+            return null;
+        }, r -> new long[] {count, count, 0});
+        Step last = steps.get(steps.size() - 1);
+        steps.set(steps.size() - 1, new Step(last.config(), last.step(), last.wallSeconds(), last.cpuSeconds(), last.rowsRead(),
+                last.rowsWritten(), last.rowsShuffled(), last.filesRead(), last.maxStateRows(), last.peakRssMb(),
+                String.format(Locale.ROOT, "%.0f rows/s", count / last.wallSeconds())));
+        wh.dropTables("bench_load");
+        rows.unpersist();
+    }
+
+    private void reference(String config, Settings s, Instant windowStart) throws Exception {
+        String duckOut = s.paths().raw() + "/../duckdb-timeline.parquet";
+        try (DuckDbReference d = new DuckDbReference(Runtime.getRuntime().availableProcessors())) {
+            measure(config, "duckdb: same fields", () -> {
+                try {
+                    d.compute(s.paths().raw(), windowStart, duckOut);
+                    return d.rows(duckOut);
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, rows -> new long[] {0, rows, 0});
+            Map<String, Long> diff = d.compare(duckOut, new TimelineLake(spark, s.paths().lake()).path(TimelineLake.BASE_TABLE) + "/**/*.parquet");
+            long bad = diff.values().stream().mapToLong(Long::longValue).sum();
+            Step last = steps.get(steps.size() - 1);
+            String note = bad == 0 ? "every row equal to Spark's" : "DIFFERS from Spark: " + diff;
+            steps.set(steps.size() - 1, new Step(last.config(), last.step(), last.wallSeconds(), last.cpuSeconds(), last.rowsRead(),
+                    last.rowsWritten(), last.rowsShuffled(), last.filesRead(), last.maxStateRows(), last.peakRssMb(), note));
+        }
+    }
+
+    private static void land(Path incoming, Path raw) throws IOException {
+        Path src = incoming.resolve("shipment_events");
+        if (!Files.isDirectory(src)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(src)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Path target = raw.resolve("shipment_events").resolve(src.relativize(f));
+                Files.createDirectories(target.getParent());
+                Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** Runs one step, measuring it; {@code counts} gives rows read, written and files read of its result. */
+    private <T> T measure(String config, String name, Supplier<T> work, java.util.function.Function<T, long[]> counts) {
+        Rss.resetPeak();
+        counters.reset();
+        long cpu0 = cpuNanos();
+        long t0 = System.nanoTime();
+        T result = work.get();
+        double wall = (System.nanoTime() - t0) / 1e9;
+        double cpu = (cpuNanos() - cpu0) / 1e9;
+        try {
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+        } catch (Exception e) { // a TimeoutException, declared by Scala only at run time
+            log.println("bench: Spark's listener bus did not drain; shuffle and state figures may be short");
+        }
+        long[] c = counts.apply(result);
+        add(config, name, wall, cpu, c == null ? 0 : c[0], c == null ? 0 : c[1], counters.shuffleRecords.get(), c == null ? 0 : c[2],
+                counters.maxJdbcRecords.get(), Rss.peakMb(), "");
+        return result;
+    }
+
+    private void add(String config, String step, double wall, double cpu, long read, long written, long shuffled, long files, long state,
+            long rss, String note) {
+        Step s = new Step(config, step, wall, cpu, read, written, shuffled, files, state, rss, note);
+        steps.add(s);
+        log.println(format(s));
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private void summarize(String config) {
+        Map<String, Step> by = new LinkedHashMap<>();
+        steps.stream().filter(x -> x.config().equals(config)).forEach(x -> by.put(x.step(), x));
+        Step inc = by.get("incremental: job");
+        Step fullJob = by.get("full recompute: job");
+        Step lake = by.get("base: read to lake written");
+        Step duck = by.get("duckdb: same fields");
+        StringBuilder sb = new StringBuilder();
+        if (inc != null && fullJob != null) {
+            sb.append(String.format(Locale.ROOT, "incremental / full recompute = %.3f (1/%.0f)", inc.wallSeconds() / fullJob.wallSeconds(),
+                    fullJob.wallSeconds() / inc.wallSeconds()));
+        }
+        if (lake != null && duck != null) {
+            sb.append(String.format(Locale.ROOT, "%sbase read-to-lake / duckdb = %.2f", sb.length() > 0 ? "; " : "",
+                    lake.wallSeconds() / duck.wallSeconds()));
+        }
+        if (sb.length() > 0) {
+            add(config, "summary", 0, 0, 0, 0, 0, 0, 0, 0, sb.toString());
+        }
+    }
+
+    static String header() {
+        return String.format(Locale.ROOT, "%-26s %-30s %9s %9s %10s %10s %11s %6s %10s %8s  %s", "config", "step", "wall_s", "cpu_s",
+                "rows_read", "rows_wrtn", "rows_shufld", "files", "max_state", "rss_mb", "note");
+    }
+
+    static String format(Step s) {
+        return String.format(Locale.ROOT, "%-26s %-30s %9.2f %9.2f %10d %10d %11d %6d %10d %8d  %s", s.config(), s.step(), s.wallSeconds(),
+                s.cpuSeconds(), s.rowsRead(), s.rowsWritten(), s.rowsShuffled(), s.filesRead(), s.maxStateRows(), s.peakRssMb(), s.note());
+    }
+
+    void report(PrintStream ps) {
+        ps.println();
+        ps.println(header());
+        steps.forEach(s -> ps.println(format(s)));
+        ps.println("CSV: " + out.resolve("latest.csv"));
+    }
+
+    private void writeCsv() throws IOException {
+        StringBuilder csv = new StringBuilder("config,step,wall_s,cpu_s,rows_read,rows_written,rows_shuffled,files_read,max_state_rows,peak_rss_mb,note\n");
+        for (Step s : steps) {
+            csv.append(String.format(Locale.ROOT, "\"%s\",\"%s\",%.3f,%.3f,%d,%d,%d,%d,%d,%d,\"%s\"%n", s.config(), s.step(), s.wallSeconds(),
+                    s.cpuSeconds(), s.rowsRead(), s.rowsWritten(), s.rowsShuffled(), s.filesRead(), s.maxStateRows(), s.peakRssMb(),
+                    s.note().replace("\"", "'")));
+        }
+        Files.writeString(out.resolve("latest.csv"), csv);
+        Files.writeString(out.resolve("bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmm")) + ".csv"), csv);
+    }
+
+    List<Step> steps() {
+        return List.copyOf(steps);
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** Rows shuffled, and the largest stored-state read (records of a JDBC scan stage), since the last reset. */
+    static final class Counters extends SparkListener {
+        final AtomicLong shuffleRecords = new AtomicLong();
+        final AtomicLong maxJdbcRecords = new AtomicLong();
+
+        void reset() {
+            shuffleRecords.set(0);
+            maxJdbcRecords.set(0);
+        }
+
+        @Override
+        public void onStageCompleted(SparkListenerStageCompleted event) {
+            StageInfo info = event.stageInfo();
+            if (info.taskMetrics() == null) {
+                return;
+            }
+            shuffleRecords.addAndGet(info.taskMetrics().shuffleWriteMetrics().recordsWritten());
+            boolean jdbc = false;
+            scala.collection.Iterator<org.apache.spark.storage.RDDInfo> rdds = info.rddInfos().iterator();
+            while (rdds.hasNext()) {
+                String name = rdds.next().name();
+                jdbc |= name != null && name.contains("JDBC");
+            }
+            if (jdbc) {
+                maxJdbcRecords.accumulateAndGet(info.taskMetrics().inputMetrics().recordsRead(), Math::max);
+            }
+        }
+    }
+
+    /** Peak resident memory of this process (Linux): reset through /proc/self/clear_refs, read as VmHWM. */
+    static final class Rss {
+        private Rss() {}
+
+        static void resetPeak() {
+            try {
+                Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            } catch (IOException | UncheckedIOException | SecurityException e) {
+                // not Linux, or not allowed: the peak is then since the JVM started
+            }
+        }
+
+        static long peakMb() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith("VmHWM:")) {
+                        return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+            return -1;
+        }
+    }
+}
