@@ -200,16 +200,16 @@ public final class DailyBaseJob {
     private String refreshView(StageLog log, boolean rebuild) {
         if (rebuild) {
             log.run("rebuild realtime view", () -> {
-                warehouse.execute("DROP MATERIALIZED VIEW IF EXISTS " + warehouse.ddl().qualified(WarehouseTables.REALTIME_VIEW));
+                warehouse.dropRealtimeView();
                 warehouse.ensureObjects();
             });
             return "rebuilt";
         }
-        if (!settings.warehouse().refreshViewEveryRun()) {
+        if (settings.warehouse().refreshView() == Settings.RefreshPolicy.NEVER) {
             return "not refreshed (warehouse.refresh-view = never)";
         }
         log.run("refresh realtime view", warehouse::refreshRealtimeView);
-        return "refreshed";
+        return warehouse.ddl().materializedView() ? "refreshed" : "(a plain view: always current)";
     }
 
     private void recordFailure(RunRecord record, RuntimeException e, TimelineLake lake, long baseVersion, long incrementalVersion) {

@@ -373,13 +373,14 @@ public final class IncrementalJob {
 
     /** Refreshes the view when a commit has not been followed by a refresh yet (also after a crash in between). */
     private String refreshIfPending(StageLog log) {
-        if (!settings.warehouse().refreshViewEveryRun()) {
-            return "not refreshed (warehouse.refresh-view = never)";
+        if (settings.warehouse().refreshView() != Settings.RefreshPolicy.EVERY_RUN) {
+            return "not refreshed (warehouse.refresh-view = " + settings.warehouse().refreshView().name().toLowerCase(java.util.Locale.ROOT)
+                    .replace('_', '-') + ")";
         }
         if (!warehouse.refreshPending()) {
             return "up to date";
         }
         log.run("refresh realtime view", warehouse::refreshRealtimeView);
-        return "refreshed";
+        return warehouse.ddl().materializedView() ? "refreshed" : "(a plain view: always current)";
     }
 }

@@ -52,9 +52,12 @@ public record Settings(
 
     public enum WarehouseKind { EMBEDDED, POSTGRES, REDSHIFT }
 
+    /** When the realtime view is refreshed: after every committed run, after base runs only, or never. */
+    public enum RefreshPolicy { EVERY_RUN, BASE_ONLY, NEVER }
+
     /** The password itself is never held here: only the name of the variable that holds it. */
     public record WarehouseSettings(WarehouseKind kind, String jdbcUrl, String user, String passwordEnv, String schema,
-            int batchSize, boolean refreshViewEveryRun, String embeddedDataDir, int embeddedPort,
+            int batchSize, RefreshPolicy refreshView, boolean materializedView, String embeddedDataDir, int embeddedPort,
             Duration leaseTtl, Duration leaseWait, RedshiftSettings redshift) {
 
         /** The password from the environment, if that variable is set and not empty. */
@@ -195,9 +198,10 @@ public record Settings(
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        String refresh = c.getString("warehouse.refresh-view");
-        if (!refresh.equals("every-run") && !refresh.equals("never")) {
-            throw new UsageException("timeline.warehouse.refresh-view must be every-run or never (got '" + refresh + "')");
+        RefreshPolicy refresh = enumValue(c, "warehouse.refresh-view", RefreshPolicy.class);
+        String viewKind = c.getString("warehouse.realtime-view").trim();
+        if (!viewKind.equals("materialized") && !viewKind.equals("plain")) {
+            throw new UsageException("timeline.warehouse.realtime-view must be materialized or plain (got '" + viewKind + "')");
         }
         int port = c.getInt("warehouse.embedded.port");
         if (port < 1024 || port > 65535) {
@@ -207,7 +211,7 @@ public record Settings(
         RedshiftSettings redshift = redshift(c, kind, jdbcUrl, user);
         WarehouseSettings warehouse = new WarehouseSettings(kind, jdbcUrl, user,
                 nonEmpty(c, "warehouse.password-env"), schema, positive(c, "warehouse.batch-size"),
-                refresh.equals("every-run"), nonEmpty(c, "warehouse.embedded.data-dir"), port,
+                refresh, viewKind.equals("materialized"), nonEmpty(c, "warehouse.embedded.data-dir"), port,
                 positiveDuration(c, "warehouse.lease.ttl"), nonNegativeDuration(c, "warehouse.lease.wait"), redshift);
 
         int windowDays = positive(c, "base.window-days");

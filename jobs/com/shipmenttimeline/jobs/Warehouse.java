@@ -58,12 +58,16 @@ public final class Warehouse implements AutoCloseable {
 
     /** A PostgreSQL warehouse at this URL (the local default, the tests, or any server of yours). */
     public static Warehouse postgres(String jdbcUrl, String user, Optional<String> password, String schema, int batchSize, AutoCloseable server) {
+        return postgres(jdbcUrl, user, password, new WarehouseDdl(SqlDialect.POSTGRES, schema), batchSize, server);
+    }
+
+    static Warehouse postgres(String jdbcUrl, String user, Optional<String> password, WarehouseDdl ddl, int batchSize, AutoCloseable server) {
         Properties p = new Properties();
         if (!user.isEmpty()) {
             p.setProperty("user", user);
         }
         password.ifPresent(pw -> p.setProperty("password", pw));
-        return new Warehouse(jdbcUrl, p, new WarehouseDdl(SqlDialect.POSTGRES, schema), new JdbcTransfer(jdbcUrl, p, batchSize), server);
+        return new Warehouse(jdbcUrl, p, ddl, new JdbcTransfer(jdbcUrl, p, batchSize), server);
     }
 
     /** Opens the configured warehouse for a job, starting the embedded server when that is the kind. */
@@ -80,13 +84,15 @@ public final class Warehouse implements AutoCloseable {
         return switch (s.kind()) {
             case EMBEDDED -> {
                 EmbeddedWarehouseServer server = EmbeddedWarehouseServer.start(s.embeddedDataDir(), s.embeddedPort());
-                yield postgres(server.jdbcUrl(), "postgres", Optional.empty(), s.schema(), s.batchSize(), server);
+                yield postgres(server.jdbcUrl(), "postgres", Optional.empty(), new WarehouseDdl(SqlDialect.POSTGRES, s.schema(),
+                        s.materializedView()), s.batchSize(), server);
             }
-            case POSTGRES -> postgres(s.jdbcUrl(), s.user(), s.password(), s.schema(), s.batchSize(), null);
+            case POSTGRES -> postgres(s.jdbcUrl(), s.user(), s.password(), new WarehouseDdl(SqlDialect.POSTGRES, s.schema(), s.materializedView()),
+                    s.batchSize(), null);
             case REDSHIFT -> {
                 RedshiftConnector.loadDriver();
                 RedshiftConnector connector = new RedshiftConnector(s);
-                yield new Warehouse(connector.jdbcUrl(), connector.connectionProperties(), new WarehouseDdl(SqlDialect.REDSHIFT, s.schema()),
+                yield new Warehouse(connector.jdbcUrl(), connector.connectionProperties(), new WarehouseDdl(SqlDialect.REDSHIFT, s.schema(), s.materializedView()),
                         new ConnectorTransfer(connector), null);
             }
         };
@@ -415,9 +421,25 @@ public final class Warehouse implements AutoCloseable {
      * killed between its commit and its refresh is made good by the next run ({@link #refreshPending}).
      */
     public void refreshRealtimeView() {
-        execute(new WarehouseSql(ddl).refreshView().sql());
+        new WarehouseSql(ddl).refresh().ifPresent(st -> execute(st.sql()));
         execute("UPDATE " + ddl.qualified(WarehouseTables.CHECKPOINTS) + " SET status = 'refreshed' WHERE checkpoint_id = '"
                 + WarehouseTables.CHECKPOINT_ID + "' AND status = 'committed'");
+    }
+
+    /** Drops the realtime view, whichever kind it is now (a materialized or a plain view). */
+    public void dropRealtimeView() {
+        String kind = null;
+        try (Connection c = connect(); ResultSet rs = c.getMetaData().getTables(null, ddl.schema(), WarehouseTables.REALTIME_VIEW, null)) {
+            if (rs.next()) {
+                kind = rs.getString("TABLE_TYPE");
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot look up the realtime view", e);
+        }
+        if (kind != null) {
+            execute((kind.toUpperCase(java.util.Locale.ROOT).contains("MATERIALIZED") ? "DROP MATERIALIZED VIEW " : "DROP VIEW ")
+                    + ddl.qualified(WarehouseTables.REALTIME_VIEW));
+        }
     }
 
     /** True when a commit has not been followed by a view refresh yet. */

@@ -15,14 +15,25 @@ public final class WarehouseDdl {
 
     private final SqlDialect dialect;
     private final String schema;
+    private final boolean materializedView;
 
     /**
      * @param schema the warehouse schema; it comes from configuration, so it must be a plain lower-case
      *     identifier (checked here, so that configuration cannot inject SQL)
      */
     public WarehouseDdl(SqlDialect dialect, String schema) {
+        this(dialect, schema, true);
+    }
+
+    /** @param materializedView false for a plain view over the two tables (always current, no refresh) */
+    public WarehouseDdl(SqlDialect dialect, String schema, boolean materializedView) {
         this.dialect = dialect;
         this.schema = checkIdentifier(schema, "warehouse schema");
+        this.materializedView = materializedView;
+    }
+
+    public boolean materializedView() {
+        return materializedView;
     }
 
     /** Throws IllegalArgumentException unless {@code name} is a plain lower-case SQL identifier. */
@@ -128,7 +139,9 @@ public final class WarehouseDdl {
         String select = "SELECT " + baseCols + ", " + nullBatch + " FROM " + qualified(base)
                 + "\nUNION ALL\nSELECT " + incCols + " FROM " + qualified(inc);
         List<String> statements = new ArrayList<>();
-        if (dialect == SqlDialect.POSTGRES) {
+        if (!materializedView) {
+            statements.add("CREATE VIEW " + qualified(WarehouseTables.REALTIME_VIEW) + " AS\n" + select);
+        } else if (dialect == SqlDialect.POSTGRES) {
             statements.add("CREATE MATERIALIZED VIEW IF NOT EXISTS " + qualified(WarehouseTables.REALTIME_VIEW) + " AS\n" + select);
             // Unique per event: a refresh fails loudly rather than show an event twice, and it allows CONCURRENTLY.
             statements.add("CREATE UNIQUE INDEX IF NOT EXISTS " + WarehouseTables.REALTIME_VIEW + "_event_id ON "

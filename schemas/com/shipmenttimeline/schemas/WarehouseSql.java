@@ -64,7 +64,12 @@ public final class WarehouseSql {
         return Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.INCREMENTAL) + " WHERE event_timestamp > ?", "replay_from");
     }
 
-    /** The realtime view's refresh; it sees only committed rows, so it runs after the commit. */
+    /** The realtime view's refresh; it sees only committed rows, so it runs after the commit. Empty for a plain view. */
+    public java.util.Optional<Statement> refresh() {
+        return ddl.materializedView() ? java.util.Optional.of(refreshView()) : java.util.Optional.empty();
+    }
+
+    /** The materialized view's refresh statement. */
     public Statement refreshView() {
         String view = ddl.qualified(WarehouseTables.REALTIME_VIEW);
         return Statement.of(ddl.dialect() == SqlDialect.POSTGRES

@@ -170,6 +170,25 @@ class DailyBaseJobTest {
     }
 
     @Test
+    void aPlainRealtimeViewIsAlwaysCurrentAndRebuildSwitchesItsKind() {
+        Settings plain = settings(SAMPLE, "warehouse.realtime-view=plain");
+        try (Warehouse w = Warehouse.open(plain.warehouse())) {
+            new DailyBaseJob(SharedSpark.get(), plain, w, Clock.systemUTC()).run(RunRequest.parse("--mode daily_base --date 2025-07-12".split(" ")));
+        }
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM pg_views WHERE schemaname = '" + schema + "' AND viewname = 'shipment_timeline_realtime'"));
+        long rows = TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_base"));
+        assertEquals(rows, TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_realtime")));
+        TestWarehouse.execute("DELETE FROM " + t("shipment_timeline_base") + " WHERE event_id IN (SELECT event_id FROM "
+                + t("shipment_timeline_base") + " ORDER BY event_id LIMIT 5)");
+        assertEquals(rows - 5, TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_realtime")), "no refresh needed");
+
+        base(settings(SAMPLE), "--date", "2025-07-12", "--rebuild");
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM pg_matviews WHERE schemaname = '" + schema
+                + "' AND matviewname = 'shipment_timeline_realtime'"), "materialized again");
+        assertEquals(rows, TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_realtime")));
+    }
+
+    @Test
     void twoBaseRunsOnDifferentDaysKeepSequencesAcrossTheWindowStart() {
         Settings s = settings(SAMPLE, "base.window-days=3");
         base(s, "--as-of", "2025-07-09T06:00:00Z");                // window from 07-06

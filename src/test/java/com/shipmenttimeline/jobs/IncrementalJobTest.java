@@ -42,8 +42,12 @@ class IncrementalJobTest {
             this.raw = new RawFolder(dir.resolve("raw"));
         }
 
+        /** Further settings every job of this deployment gets. */
+        final List<String> extra = new ArrayList<>();
+
         Settings settings(String... more) {
             List<String> o = new ArrayList<>(TestWarehouse.overrides(schema));
+            o.addAll(extra);
             o.add("paths.raw=\"" + raw.root() + "\"");
             o.add("paths.lake=\"" + dir.resolve("lake") + "\"");
             o.add("paths.streaming-checkpoint=\"" + dir.resolve("stream") + "\"");
@@ -261,6 +265,20 @@ class IncrementalJobTest {
         assertTrue(again.batches().isEmpty());
         assertEquals(before, TestWarehouse.query("SELECT * FROM " + d.t("shipment_timeline_realtime") + " ORDER BY event_id"));
         assertEquals(runs, TestWarehouse.count("SELECT count(*) FROM " + d.t("processing_runs")));
+    }
+
+    @Test
+    void withBaseOnlyRefreshesIncrementalRowsReachTheViewAtTheNextBaseRun(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Deployment d = Deployment.withOneStoredEvent(dir, 1);
+        d.extra.add("warehouse.refresh-view=base-only");
+        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a2", D0 + DAY + 60_000_000L, "IN_TRANSIT", "L1", null)));
+        IncrementalJob.RunResult r = d.incremental("--as-of", "2025-07-03T00:00:00Z");
+        assertTrue(r.view().contains("base-only"), r.view());
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_incremental")), "committed");
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_realtime")), "but not in the view yet");
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + d.t("processing_checkpoints") + " WHERE status = 'committed'"));
+        d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
+        assertEquals(2, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_realtime")), "the base run refreshed it");
     }
 
     @Test
