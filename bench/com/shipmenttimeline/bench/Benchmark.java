@@ -236,7 +236,7 @@ public final class Benchmark {
                         TimelineColumns.names(TimelineColumns.BASE).length))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         long count = rows.count();
-        measure(config, "warehouse load (JDBC batched)", () -> {
+        measure(config, "warehouse load (COPY)", () -> {
             wh.stage(rows, "bench_load", TimelineColumns.BASE);
             return null;
         }, r -> new long[] {count, count, 0});
@@ -286,6 +286,9 @@ public final class Benchmark {
     private <T> T measure(String config, String name, Supplier<T> work, java.util.function.Function<T, long[]> counts) {
         Rss.resetPeak();
         counters.reset();
+        synchronized (stageNanos) {
+            stageNanos.clear();
+        }
         long cpu0 = cpuNanos();
         long t0 = System.nanoTime();
         T result = work.get();

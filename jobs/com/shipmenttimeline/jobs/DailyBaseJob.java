@@ -92,7 +92,7 @@ public final class DailyBaseJob {
                     f -> f.size() + " files with ingest_date >= " + windowStartDate + request.to().map(t -> " and <= " + t).orElse(""));
             record.set("files_read", (long) files.size());
 
-            Dataset<Row> tagged = EventOutcomes.forBase(source.read(files), asOf, settings.futureTolerance(), windowStart)
+            Dataset<Row> tagged = EventOutcomes.forBase(source.read(files, windowStart, asOf.plus(settings.futureTolerance())), asOf, settings.futureTolerance(), windowStart)
                     .persist(StorageLevel.MEMORY_AND_DISK());
             classified = tagged;
             Map<String, Long> byOutcome = log.run("read and classify", () -> readGuarded(() -> TimelinePipeline.countByOutcome(tagged)),

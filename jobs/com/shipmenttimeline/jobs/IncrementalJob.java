@@ -222,7 +222,7 @@ public final class IncrementalJob {
             Optional<Instant> checkpoint = warehouse.checkpoint();
             record.set("checkpoint_before", checkpoint.orElse(null));
 
-            Dataset<Row> read = source.read(files).persist(StorageLevel.MEMORY_AND_DISK());
+            Dataset<Row> read = source.read(files, null, asOf.plus(settings.futureTolerance())).persist(StorageLevel.MEMORY_AND_DISK());
             cached.add(read);
             log.run("batch " + runId + ": stage event ids", () -> DailyBaseJob.readGuarded(() -> {
                 warehouse.stage(read.filter(col(RawEvents.EVENT_ID).isNotNull()).select(col(RawEvents.EVENT_ID)).distinct(), idsTable, ID_COLUMNS);
@@ -246,7 +246,7 @@ public final class IncrementalJob {
             RunCounts counts = RunCounts.fromOutcomes(byOutcome, pipeline.unknownLocations(inScope));
             record.counts(counts).set("max_event_timestamp", maxTs);
 
-            log.run("batch " + runId + ": write lake", () -> lake.appendIncremental(timeline, batchAppId(batchKey), batchVersion(batchKey)));
+            log.run("batch " + runId + ": write lake", () -> lake.appendIncremental(timeline, inScopeCount, batchAppId(batchKey), batchVersion(batchKey)));
             FaultInjection.point(FaultInjection.AFTER_LAKE_WRITE);
 
             log.run("batch " + runId + ": stage warehouse rows", () -> {

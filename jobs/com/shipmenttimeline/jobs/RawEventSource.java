@@ -142,12 +142,23 @@ public final class RawEventSource {
 
     /** Reads the files into rows of {@link RawEvents#READ_SCHEMA}. Blank JSON lines are not rows. */
     public Dataset<Row> read(List<RawFile> files) {
+        return read(files, null, null);
+    }
+
+    /**
+     * As {@link #read(List)}, for a run that quarantines a Parquet row only when a required field is
+     * missing or blank, or its timestamp lies before {@code tooLateBefore} (null: never) or after
+     * {@code futureAfter}: only such rows get a raw record (the JSON of their original fields), which
+     * is what a quarantine row stores. Rendering every row as JSON would cost more than the rest of
+     * the read. With {@code futureAfter} null every row gets one.
+     */
+    public Dataset<Row> read(List<RawFile> files, java.time.Instant tooLateBefore, java.time.Instant futureAfter) {
         Dataset<Row> empty = spark.createDataFrame(List.of(), RawEvents.READ_SCHEMA);
         String[] parquet = files.stream().filter(f -> f.format() == RawFile.Format.PARQUET).map(RawFile::path).toArray(String[]::new);
         String[] json = files.stream().filter(f -> f.format() == RawFile.Format.JSON_LINES).map(RawFile::path).toArray(String[]::new);
         Dataset<Row> out = empty;
         if (parquet.length > 0) {
-            out = out.unionByName(readParquet(parquet));
+            out = out.unionByName(readParquet(parquet, tooLateBefore, futureAfter));
         }
         if (json.length > 0) {
             out = out.unionByName(readJsonLines(json));
@@ -155,16 +166,30 @@ public final class RawEventSource {
         return out;
     }
 
-    private Dataset<Row> readParquet(String[] paths) {
+    private Dataset<Row> readParquet(String[] paths, java.time.Instant tooLateBefore, java.time.Instant futureAfter) {
         Column[] eventColumns = Arrays.stream(RawEvents.EVENT_SCHEMA.fieldNames()).map(c -> col(c)).toArray(Column[]::new);
+        Column json = to_json(struct(eventColumns), Map.of("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"));
+        Column raw = json;
+        if (futureAfter != null) {
+            Column ts = col(RawEvents.EVENT_TIMESTAMP);
+            Column mayBeQuarantined = missing(RawEvents.EVENT_ID).or(missing(RawEvents.SHIPMENT_ID)).or(missing(RawEvents.STATUS))
+                    .or(ts.isNull()).or(ts.gt(lit(java.sql.Timestamp.from(futureAfter))));
+            if (tooLateBefore != null) {
+                mayBeQuarantined = mayBeQuarantined.or(ts.lt(lit(java.sql.Timestamp.from(tooLateBefore))));
+            }
+            raw = org.apache.spark.sql.functions.when(mayBeQuarantined, json);
+        }
         // Parquet timestamps with or without isAdjustedToUTC both read as TimestampType; the session
         // time zone is UTC, so naive ones are taken as UTC.
         return spark.read().schema(RawEvents.EVENT_SCHEMA).parquet(paths)
-                .withColumn(RawEvents.RAW_RECORD, to_json(struct(eventColumns),
-                        Map.of("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")))
+                .withColumn(RawEvents.RAW_RECORD, raw)
                 .withColumn(RawEvents.SOURCE_FILE, input_file_name())
                 .withColumn(RawEvents.MALFORMED, lit(false))
                 .select(Arrays.stream(RawEvents.READ_SCHEMA.fieldNames()).map(c -> col(c)).toArray(Column[]::new));
+    }
+
+    private static Column missing(String column) {
+        return col(column).isNull().or(com.shipmenttimeline.transforms.EventValidation.isBlank(col(column)));
     }
 
     /**

@@ -54,13 +54,19 @@ public final class TimelineLake {
                 .save(path(BASE_TABLE));
     }
 
+    /** Rows per task when an incremental batch is written: a small batch is written by one task, without a shuffle. */
+    static final long ROWS_PER_WRITE_TASK = 2_000_000;
+
     /**
-     * Appends an incremental batch. Delta's {@code txnAppId}/{@code txnVersion} make it idempotent:
-     * a batch written before (a re-run after a crash) is skipped by Delta itself.
+     * Appends an incremental batch of {@code rowCount} rows. Delta's {@code txnAppId}/{@code txnVersion}
+     * make it idempotent: a batch written before (a re-run after a crash) is skipped by Delta itself.
+     * The rows are coalesced, not shuffled, into one task per two million rows: each task writes one
+     * file per event date it holds, so a typical batch adds one file per day it touches.
      */
-    public void appendIncremental(Dataset<Row> rows, String appId, long version) {
+    public void appendIncremental(Dataset<Row> rows, long rowCount, String appId, long version) {
+        int tasks = (int) Math.max(1, Math.min(rows.rdd().getNumPartitions(), (rowCount + ROWS_PER_WRITE_TASK - 1) / ROWS_PER_WRITE_TASK));
         rows.withColumn(EVENT_DATE, to_date(col(TimelineColumns.EVENT_TIMESTAMP)))
-                .repartition(col(EVENT_DATE))
+                .coalesce(tasks)
                 .write()
                 .format("delta")
                 .mode(SaveMode.Append)

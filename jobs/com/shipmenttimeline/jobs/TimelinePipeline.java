@@ -45,7 +45,13 @@ public final class TimelinePipeline {
      */
     public Dataset<Row> computeTimeline(Dataset<Row> inScope, String keysTable, Instant stateBefore, boolean replacing) {
         Dataset<Row> state = warehouse.query(spark, StoredState.query(warehouse.ddl(), keysTable, stateBefore, replacing));
-        Dataset<Row> enriched = Enrichment.apply(inScope, reference.locations(), reference.packages());
+        Dataset<Row> packages = reference.packages();
+        if (!replacing) {
+            // An incremental batch aggregates the packages of its own shipments only: the rest of the
+            // packages table is scanned, never shuffled, so the batch's cost stays with the batch.
+            packages = packages.join(inScope.select(col(TimelineColumns.SHIPMENT_ID)).distinct(), TimelineColumns.SHIPMENT_ID, "left_semi");
+        }
+        Dataset<Row> enriched = Enrichment.apply(inScope, reference.locations(), packages);
         return TimelineFields.compute(enriched, state);
     }
 

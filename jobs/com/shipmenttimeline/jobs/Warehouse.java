@@ -271,6 +271,8 @@ public final class Warehouse implements AutoCloseable {
         execute(ddl.createStagingTable(table, columns));
         transfer.append(rows.select(columns.stream().map(c -> org.apache.spark.sql.functions.col(c.name()))
                 .toArray(org.apache.spark.sql.Column[]::new)), ddl.qualified(table));
+        // Fresh statistics, so that the planner joins a small staged key set through the indexes.
+        execute("ANALYZE " + ddl.qualified(table));
     }
 
     /** The rows of a query, as a DataFrame. */
@@ -278,7 +280,11 @@ public final class Warehouse implements AutoCloseable {
         return transfer.read(spark, sql);
     }
 
-    /** PostgreSQL: Spark's JDBC source, batched inserts rewritten into multi-row ones. */
+    /**
+     * PostgreSQL: each Spark partition streams its rows into the table with {@code COPY ... FROM
+     * STDIN (FORMAT csv)} on a connection of its own (several times faster than batched INSERTs);
+     * reads use Spark's JDBC source.
+     */
     static final class JdbcTransfer implements BulkTransfer {
         private final String url;
         private final Properties credentials;
@@ -292,26 +298,22 @@ public final class Warehouse implements AutoCloseable {
 
         @Override
         public void append(Dataset<Row> rows, String qualifiedTable) {
-            java.util.Map<String, String> o = options();
-            o.put("dbtable", qualifiedTable);
-            rows.write().mode(SaveMode.Append).format("jdbc").options(o).save();
+            String copy = "COPY " + qualifiedTable + " (" + String.join(", ", rows.columns()) + ") FROM STDIN WITH (FORMAT csv)";
+            String jdbcUrl = url;
+            Properties props = new Properties();
+            props.putAll(credentials);
+            rows.foreachPartition((org.apache.spark.api.java.function.ForeachPartitionFunction<Row>) it -> PgCopy.copy(jdbcUrl, props, copy, it));
         }
 
         @Override
         public Dataset<Row> read(SparkSession spark, String sql) {
-            java.util.Map<String, String> o = options();
-            o.put("query", sql);
-            return spark.read().format("jdbc").options(o).load();
-        }
-
-        private java.util.Map<String, String> options() {
             java.util.Map<String, String> o = new java.util.HashMap<>();
-            o.put("url", url + (url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true");
+            o.put("url", url);
             o.put("driver", "org.postgresql.Driver");
-            o.put("batchsize", Integer.toString(batchSize));
             o.put("fetchsize", Integer.toString(batchSize));
             credentials.stringPropertyNames().forEach(k -> o.put(k, credentials.getProperty(k)));
-            return o;
+            o.put("query", sql);
+            return spark.read().format("jdbc").options(o).load();
         }
     }
 

@@ -132,6 +132,9 @@ class DailyBaseJobTest {
         Map<String, Object> malformed = TestWarehouse.query("SELECT * FROM " + t("quarantined_events") + " WHERE reason = 'MALFORMED' LIMIT 1").get(0);
         assertTrue(((String) malformed.get("source_file")).contains(".jsonl"));
         assertNotNull(malformed.get("raw_record"));
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM " + t("quarantined_events") + " WHERE raw_record IS NULL"),
+                "every quarantined row keeps its original content, Parquet rows as JSON");
+        assertTrue(TestWarehouse.count("SELECT count(*) FROM " + t("quarantined_events") + " WHERE source_file LIKE '%.parquet'") > 0);
         long knownWithName = TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_realtime")
                 + " WHERE location_id LIKE 'LOC-___' AND location_name IS NOT NULL");
         assertEquals(TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_realtime") + " WHERE location_id LIKE 'LOC-___'"),

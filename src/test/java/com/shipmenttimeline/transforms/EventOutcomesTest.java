@@ -111,4 +111,23 @@ class EventOutcomesTest {
         assertEquals("DUPLICATE", rows.get(0).getString(1));
         assertEquals("TOO_LATE", rows.get(1).getString(1));
     }
+
+    @org.junit.jupiter.api.Test
+    void blankMeansExactlyJavasIsBlank() {
+        java.util.List<String> samples = new java.util.ArrayList<>(java.util.List.of("", "a", " a ", "\u00A0", "\u2007", "\u202F", "\u200B",
+                " \u00A0 ", "x\ty", "\uFEFF"));
+        for (char ch = 0; ch < 0x3100; ch++) {
+            samples.add(String.valueOf(ch));
+            samples.add(" " + ch + "\t");
+        }
+        org.apache.spark.sql.SparkSession spark = com.shipmenttimeline.testing.SharedSpark.get();
+        Dataset<Row> df = spark.createDataset(samples, org.apache.spark.sql.Encoders.STRING()).toDF("s");
+        java.util.List<Row> out = df.select(org.apache.spark.sql.functions.col("s"),
+                EventValidation.isBlank(org.apache.spark.sql.functions.col("s"))).collectAsList();
+        assertEquals(samples.size(), out.size());
+        for (Row r : out) {
+            assertEquals(r.getString(0).isBlank(), r.getBoolean(1), () -> "blank test differs for " + r.getString(0).codePoints()
+                    .mapToObj(Integer::toHexString).toList());
+        }
+    }
 }
