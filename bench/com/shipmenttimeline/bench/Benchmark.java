@@ -52,7 +52,8 @@ import org.apache.spark.storage.StorageLevel;
 public final class Benchmark {
     static final String USAGE = String.join("\n",
             "usage: bench/run [--n 1000000[,4000000,...]] [--k 1[,0.1,5]] [--partitions 8[,16]] [--out bench-results]",
-            "                 [--no-duckdb] [--no-full] [--port 54339]",
+            "                 [--no-duckdb] [--no-full] [--max-n-full N] [--max-n-duckdb N] [--max-n-refresh N] [--port 54339]",
+            "  --max-n-*  skip the full recompute, DuckDB or the view refreshes above that n (they take longest)",
             "  --n        history sizes (events in the base run)      --k  new events, in percent of n",
             "  --partitions  spark.sql.shuffle.partitions values        every combination is one configuration");
 
@@ -67,6 +68,9 @@ public final class Benchmark {
     private final Path out;
     private final boolean duckdb;
     private final boolean full;
+    long maxNFull = Long.MAX_VALUE;
+    long maxNDuckDb = Long.MAX_VALUE;
+    long maxNRefresh = Long.MAX_VALUE;
     private final List<Step> steps = new ArrayList<>();
     private final Counters counters = new Counters();
     private final Map<String, Long> stageNanos = new LinkedHashMap<>();
@@ -95,6 +99,9 @@ public final class Benchmark {
         boolean duckdb = true;
         boolean full = true;
         int port = 54339;
+        long maxFull = Long.MAX_VALUE;
+        long maxDuck = Long.MAX_VALUE;
+        long maxRefresh = Long.MAX_VALUE;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--n" -> ns = Stream.of(args[++i].split(",")).map(s -> Long.parseLong(s.replace("_", ""))).toList();
@@ -102,6 +109,9 @@ public final class Benchmark {
                 case "--partitions" -> partitions = Stream.of(args[++i].split(",")).map(Integer::parseInt).toList();
                 case "--out" -> out = Path.of(args[++i]);
                 case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--max-n-full" -> maxFull = Long.parseLong(args[++i]);
+                case "--max-n-duckdb" -> maxDuck = Long.parseLong(args[++i]);
+                case "--max-n-refresh" -> maxRefresh = Long.parseLong(args[++i]);
                 case "--no-duckdb" -> duckdb = false;
                 case "--no-full" -> full = false;
                 case "--help", "-h" -> {
@@ -119,6 +129,9 @@ public final class Benchmark {
         SparkSession spark = SparkSessions.create(base.spark());
         try (EmbeddedWarehouseServer server = EmbeddedWarehouseServer.start(out.resolve("warehouse").toString(), port)) {
             Benchmark b = new Benchmark(spark, server, out, duckdb, full, System.out);
+            b.maxNFull = maxFull;
+            b.maxNDuckDb = maxDuck;
+            b.maxNRefresh = maxRefresh;
             for (long n : ns) {
                 for (double k : ks) {
                     for (int p : partitions) {
@@ -156,12 +169,14 @@ public final class Benchmark {
             DailyBaseJob.RunResult base = measure(config, "base: job", () -> new DailyBaseJob(spark, s, wh, Clock.systemUTC())
                     .run(RunRequest.parse(new String[] {"--mode", "daily_base", "--as-of", asOf.toString()})), r -> record(r.record()));
             lakeShare(config, "base: read to lake written");
-            measure(config, "base: view refresh", () -> {
-                wh.refreshRealtimeView();
-                return null;
-            }, r -> null);
+            if (n <= maxNRefresh) {
+                measure(config, "base: view refresh", () -> {
+                    wh.refreshRealtimeView();
+                    return null;
+                }, r -> null);
+            }
             loadRate(config, wh, s);
-            if (duckdb) {
+            if (duckdb && n <= maxNDuckDb) {
                 reference(config, s, DailyBaseJob.windowStart(asOf, 10, java.util.Optional.empty()));
             }
 
@@ -178,20 +193,24 @@ public final class Benchmark {
                         }
                         return new long[] {read, written, files};
                     });
-            measure(config, "incremental: view refresh", () -> {
-                wh.refreshRealtimeView();
-                return null;
-            }, r -> null);
+            if (n <= maxNRefresh) {
+                measure(config, "incremental: view refresh", () -> {
+                    wh.refreshRealtimeView();
+                    return null;
+                }, r -> null);
+            }
         }
-        if (full) {
+        if (full && n <= maxNFull) {
             Settings f = settings(dir, "bench_" + tag + "_full", "lake-full", partitions, requested, holdBack);
             try (Warehouse wh = warehouse(f)) {
                 measure(config, "full recompute: job", () -> new DailyBaseJob(spark, f, wh, Clock.systemUTC())
                         .run(RunRequest.parse(new String[] {"--mode", "daily_base", "--as-of", asOf.toString()})), r -> record(r.record()));
-                measure(config, "full recompute: view refresh", () -> {
-                    wh.refreshRealtimeView();
-                    return null;
-                }, r -> null);
+                if (n <= maxNRefresh) {
+                    measure(config, "full recompute: view refresh", () -> {
+                        wh.refreshRealtimeView();
+                        return null;
+                    }, r -> null);
+                }
             }
         }
         summarize(config);

@@ -3,10 +3,8 @@ package com.shipmenttimeline.jobs;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import com.shipmenttimeline.schemas.ColumnKind;
 import com.shipmenttimeline.schemas.ProcessType;
 import com.shipmenttimeline.schemas.RawEvents;
-import com.shipmenttimeline.schemas.TableColumn;
 import com.shipmenttimeline.schemas.TimelineColumns;
 import com.shipmenttimeline.schemas.WarehouseSql;
 import com.shipmenttimeline.schemas.WarehouseTables;
@@ -56,8 +54,6 @@ public final class IncrementalJob {
     private static final Logger LOG = LoggerFactory.getLogger(IncrementalJob.class);
     /** Spark sets this local property on the stream's thread to the query's id. */
     private static final String QUERY_ID_PROPERTY = "sql.streaming.queryId";
-
-    static final List<TableColumn> ID_COLUMNS = List.of(new TableColumn(TimelineColumns.EVENT_ID, ColumnKind.ID, false));
 
     private final SparkSession spark;
     private final Settings settings;
@@ -209,7 +205,6 @@ public final class IncrementalJob {
         String batchUuid = UUID.nameUUIDFromBytes(batchKey.getBytes(StandardCharsets.UTF_8)).toString();
         RunRecord record = new RunRecord(runId, ProcessType.INCREMENTAL.value(), startedAt).set("as_of", asOf).set("batch_id", batchUuid)
                 .set("files_read", (long) files.size());
-        String idsTable = RunIds.staging(runId, "ids");
         String keysTable = RunIds.staging(runId, "keys");
         String timelineTable = RunIds.staging(runId, "timeline");
         String lateTable = RunIds.staging(runId, "late");
@@ -224,18 +219,21 @@ public final class IncrementalJob {
 
             Dataset<Row> read = source.read(files, null, asOf.plus(settings.futureTolerance())).persist(StorageLevel.MEMORY_AND_DISK());
             cached.add(read);
-            log.run("batch " + runId + ": stage event ids", () -> DailyBaseJob.readGuarded(() -> {
-                warehouse.stage(read.filter(col(RawEvents.EVENT_ID).isNotNull()).select(col(RawEvents.EVENT_ID)).distinct(), idsTable, ID_COLUMNS);
+            // One staging of the batch's (shipment_id, event_id) keys serves both look-ups: which events the
+            // timeline holds already, and the stored state of the shipments. Keys of rows that end up
+            // quarantined, duplicate or late only add state rows that no in-scope event joins.
+            log.run("batch " + runId + ": stage keys", () -> DailyBaseJob.readGuarded(() -> {
+                warehouse.stage(read.filter(col(RawEvents.EVENT_ID).isNotNull().and(col(RawEvents.SHIPMENT_ID).isNotNull()))
+                        .select(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)).distinct(), keysTable, StoredState.KEY_COLUMNS);
                 return null;
             }), r -> "ok");
             Dataset<Row> tagged = EventOutcomes.forIncremental(read, asOf, settings.futureTolerance(), checkpoint.orElse(null),
-                    pipeline.storedEventIds(idsTable)).persist(StorageLevel.MEMORY_AND_DISK());
+                    pipeline.storedEventIds(keysTable)).persist(StorageLevel.MEMORY_AND_DISK());
             cached.add(tagged);
             Map<String, Long> byOutcome = log.run("batch " + runId + ": classify", () -> TimelinePipeline.countByOutcome(tagged), Object::toString);
             FaultInjection.point(FaultInjection.AFTER_READ);
 
             Dataset<Row> inScope = tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE));
-            pipeline.stageKeys(inScope, keysTable);
             Timestamp processedAt = Timestamp.from(startedAt);
             Dataset<Row> timeline = TimelineFields.withIncrementalProcessing(pipeline.computeTimeline(inScope, keysTable, null, false),
                     batchUuid, processedAt).persist(StorageLevel.MEMORY_AND_DISK());
@@ -285,7 +283,7 @@ public final class IncrementalJob {
             FailureAudit.write(warehouse, failed, failure, clock);
             throw failure;
         } finally {
-            warehouse.dropTables(idsTable, keysTable, timelineTable, lateTable, quarantineTable);
+            warehouse.dropTables(keysTable, timelineTable, lateTable, quarantineTable);
             cached.forEach(Dataset::unpersist);
         }
     }

@@ -49,7 +49,9 @@ public final class TimelinePipeline {
         if (!replacing) {
             // An incremental batch aggregates the packages of its own shipments only: the rest of the
             // packages table is scanned, never shuffled, so the batch's cost stays with the batch.
-            packages = packages.join(inScope.select(col(TimelineColumns.SHIPMENT_ID)).distinct(), TimelineColumns.SHIPMENT_ID, "left_semi");
+            // The batch's shipment ids go to every task (broadcast): the packages are filtered where they are read.
+            packages = packages.join(broadcast(inScope.select(col(TimelineColumns.SHIPMENT_ID)).distinct()), TimelineColumns.SHIPMENT_ID,
+                    "left_semi");
         }
         Dataset<Row> enriched = Enrichment.apply(inScope, reference.locations(), packages);
         return TimelineFields.compute(enriched, state);

@@ -1,0 +1,51 @@
+package com.shipmenttimeline.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.shipmenttimeline.jobs.EmbeddedWarehouseServer;
+import com.shipmenttimeline.jobs.StageLog;
+import com.shipmenttimeline.testing.SharedSpark;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmark at a tiny n, so that CI keeps it working (the real sweeps run by hand, see the
+ * README): every step runs, the counts agree between the steps, and DuckDB's independent SQL
+ * computes exactly Spark's rows.
+ */
+class BenchmarkSmokeTest {
+    @TempDir
+    Path out;
+
+    @Test
+    void aTinyRunMeasuresEveryStepAndDuckDbAgreesWithSparkRowForRow() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (EmbeddedWarehouseServer server = EmbeddedWarehouseServer.start(out.resolve("warehouse").toString(), 54341)) {
+            Benchmark b = new Benchmark(SharedSpark.get(), server, out, true, true, new PrintStream(log, true, StandardCharsets.UTF_8));
+            List<Benchmark.Step> steps = b.runConfiguration(6000, 2, 2);
+            Map<String, Benchmark.Step> by = steps.stream().collect(Collectors.toMap(Benchmark.Step::step, s -> s, (x, y) -> y));
+            assertTrue(by.get("duckdb: same fields").note().startsWith("every row equal"), by.get("duckdb: same fields").note());
+            long base = by.get("base: job").rowsWritten();
+            long incremental = by.get("incremental: job").rowsWritten();
+            assertTrue(base > 3000 && incremental > 0, base + " " + incremental);
+            assertEquals(base, by.get("duckdb: same fields").rowsWritten());
+            assertEquals(base + incremental, by.get("full recompute: job").rowsWritten(), "the full recompute holds every event once");
+            assertTrue(by.get("incremental: job").maxStateRows() > 0, "the batch read stored state of the shipments it continues");
+            assertTrue(by.get("base: job").rowsShuffled() > 0 && by.get("base: job").wallSeconds() > 0);
+            assertTrue(by.get("summary").note().contains("incremental / full recompute"));
+            String csv = Files.readString(out.resolve("latest.csv"));
+            assertEquals(steps.size() + 1, csv.lines().count(), csv);
+        } finally {
+            StageLog.observer = null;
+        }
+    }
+}
