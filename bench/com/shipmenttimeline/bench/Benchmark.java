@@ -55,6 +55,7 @@ public final class Benchmark {
             "                 [--no-duckdb] [--no-full] [--max-n-full N] [--max-n-duckdb N] [--max-n-refresh N] [--port 54339]",
             "  --max-n-*  skip the full recompute, DuckDB or the view refreshes above that n (they take longest)",
             "  --n        history sizes (events in the base run)      --k  new events, in percent of n",
+            "  --k-events new events as a number, the same for every n (instead of --k)",
             "  --partitions  spark.sql.shuffle.partitions values        every combination is one configuration");
 
     /** Events generated per event asked for, over 10 days (measured: 878,877 of 1,010,000). */
@@ -94,6 +95,7 @@ public final class Benchmark {
     public static void main(String[] args) throws Exception {
         List<Long> ns = List.of(1_000_000L);
         List<Double> ks = List.of(1.0);
+        List<Long> kEvents = List.of();
         List<Integer> partitions = List.of(8);
         Path out = Path.of("bench-results");
         boolean duckdb = true;
@@ -106,6 +108,7 @@ public final class Benchmark {
             switch (args[i]) {
                 case "--n" -> ns = Stream.of(args[++i].split(",")).map(s -> Long.parseLong(s.replace("_", ""))).toList();
                 case "--k" -> ks = Stream.of(args[++i].split(",")).map(Double::parseDouble).toList();
+                case "--k-events" -> kEvents = Stream.of(args[++i].split(",")).map(x -> Long.parseLong(x.replace("_", ""))).toList();
                 case "--partitions" -> partitions = Stream.of(args[++i].split(",")).map(Integer::parseInt).toList();
                 case "--out" -> out = Path.of(args[++i]);
                 case "--port" -> port = Integer.parseInt(args[++i]);
@@ -133,7 +136,9 @@ public final class Benchmark {
             b.maxNDuckDb = maxDuck;
             b.maxNRefresh = maxRefresh;
             for (long n : ns) {
-                for (double k : ks) {
+                // --k-events holds k fixed in events as n grows (the flatness sweep); --k is a share of n.
+                List<Double> shares = kEvents.isEmpty() ? ks : kEvents.stream().map(k -> 100.0 * k / n).toList();
+                for (double k : shares) {
                     for (int p : partitions) {
                         b.runConfiguration(n, k, p);
                     }
@@ -147,8 +152,9 @@ public final class Benchmark {
 
     /** One configuration, end to end. Returns its steps. */
     List<Step> runConfiguration(long n, double kPercent, int partitions) throws Exception {
-        String config = String.format(Locale.ROOT, "n=%d k=%s%% p=%d", n, kPercent, partitions);
-        String tag = String.format(Locale.ROOT, "n%d_k%s_p%d", n, Double.toString(kPercent).replace('.', '_'), partitions);
+        String kLabel = new java.math.BigDecimal(kPercent).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+        String config = String.format(Locale.ROOT, "n=%d k=%s%% p=%d", n, kLabel, partitions);
+        String tag = String.format(Locale.ROOT, "n%d_k%s_p%d", n, kLabel.replace('.', '_'), partitions);
         Path dir = out.resolve("work").resolve(tag);
         deleteTree(dir);
         spark.conf().set("spark.sql.shuffle.partitions", Integer.toString(partitions));

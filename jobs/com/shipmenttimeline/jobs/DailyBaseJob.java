@@ -124,7 +124,8 @@ public final class DailyBaseJob {
 
             log.run("stage warehouse rows", () -> {
                 warehouse.stage(computed, timelineTable, TimelineColumns.BASE);
-                warehouse.stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable, WarehouseTables.QUARANTINE_COLUMNS);
+                warehouse.stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable, WarehouseTables.QUARANTINE_COLUMNS,
+                        counts.quarantined());
             });
 
             FaultInjection.point(FaultInjection.BEFORE_COMMIT);

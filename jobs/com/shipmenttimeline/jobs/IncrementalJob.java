@@ -249,8 +249,9 @@ public final class IncrementalJob {
 
             log.run("batch " + runId + ": stage warehouse rows", () -> {
                 warehouse.stage(timeline, timelineTable, TimelineColumns.INCREMENTAL);
-                warehouse.stage(lateRows(tagged, runId, startedAt), lateTable, WarehouseTables.LATE_EVENT_COLUMNS);
-                warehouse.stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable, WarehouseTables.QUARANTINE_COLUMNS);
+                warehouse.stage(lateRows(tagged, runId, startedAt), lateTable, WarehouseTables.LATE_EVENT_COLUMNS, counts.late());
+                warehouse.stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable, WarehouseTables.QUARANTINE_COLUMNS,
+                        counts.quarantined());
             });
             FaultInjection.point(FaultInjection.BEFORE_COMMIT);
             boolean didCommit = log.run("batch " + runId + ": commit", () -> warehouse.inTransaction(c -> {

@@ -267,8 +267,16 @@ public final class Warehouse implements AutoCloseable {
 
     /** Creates (or re-creates) a staging table with the given columns and loads the rows into it. */
     public void stage(Dataset<Row> rows, String table, java.util.List<TableColumn> columns) {
+        stage(rows, table, columns, -1);
+    }
+
+    /** As {@link #stage(Dataset, String, java.util.List)}; with {@code knownRows} 0 the table is created empty, no Spark job run. */
+    public void stage(Dataset<Row> rows, String table, java.util.List<TableColumn> columns, long knownRows) {
         execute("DROP TABLE IF EXISTS " + ddl.qualified(table));
         execute(ddl.createStagingTable(table, columns));
+        if (knownRows == 0) {
+            return;
+        }
         transfer.append(rows.select(columns.stream().map(c -> org.apache.spark.sql.functions.col(c.name()))
                 .toArray(org.apache.spark.sql.Column[]::new)), ddl.qualified(table));
         // Fresh statistics, so that the planner joins a small staged key set through the indexes.
