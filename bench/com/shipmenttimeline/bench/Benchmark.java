@@ -53,7 +53,7 @@ public final class Benchmark {
     static final String USAGE = String.join("\n",
             "usage: bench/run [--n 1000000[,4000000,...]] [--k 1[,0.1,5]] [--partitions 8[,16]] [--out bench-results]",
             "                 [--no-duckdb] [--no-full] [--max-n-full N] [--max-n-duckdb N] [--max-n-refresh N] [--port 54339]",
-            "  --max-n-*  skip the full recompute, DuckDB or the view refreshes above that n (they take longest)",
+            "  --max-n-*  skip the full recompute, DuckDB, or the view refreshes and the separate COPY measurement, above that n",
             "  --n        history sizes (events in the base run)      --k  new events, in percent of n",
             "  --k-events new events as a number, the same for every n (instead of --k)",
             "  --partitions  spark.sql.shuffle.partitions values        every combination is one configuration");
@@ -181,7 +181,9 @@ public final class Benchmark {
                     return null;
                 }, r -> null);
             }
-            loadRate(config, wh, s);
+            if (n <= maxNRefresh) {
+                loadRate(config, wh, s);
+            }
             if (duckdb && n <= maxNDuckDb) {
                 reference(config, s, DailyBaseJob.windowStart(asOf, 10, java.util.Optional.empty()));
             }
