@@ -267,10 +267,7 @@ public final class Benchmark {
             wh.stage(rows, "bench_load", TimelineColumns.BASE);
             return null;
         }, r -> new long[] {count, count, 0});
-        Step last = steps.get(steps.size() - 1);
-        steps.set(steps.size() - 1, new Step(last.config(), last.step(), last.wallSeconds(), last.cpuSeconds(), last.rowsRead(),
-                last.rowsWritten(), last.rowsShuffled(), last.filesRead(), last.maxStateRows(), last.peakRssMb(),
-                String.format(Locale.ROOT, "%.0f rows/s", count / last.wallSeconds())));
+        noteLast(String.format(Locale.ROOT, "%.0f rows/s", count / steps.get(steps.size() - 1).wallSeconds()));
         wh.dropTables("bench_load");
         rows.unpersist();
     }
@@ -288,11 +285,15 @@ public final class Benchmark {
             }, rows -> new long[] {0, rows, 0});
             Map<String, Long> diff = d.compare(duckOut, new TimelineLake(spark, s.paths().lake()).path(TimelineLake.BASE_TABLE) + "/**/*.parquet");
             long bad = diff.values().stream().mapToLong(Long::longValue).sum();
-            Step last = steps.get(steps.size() - 1);
-            String note = bad == 0 ? "every row equal to Spark's" : "DIFFERS from Spark: " + diff;
-            steps.set(steps.size() - 1, new Step(last.config(), last.step(), last.wallSeconds(), last.cpuSeconds(), last.rowsRead(),
-                    last.rowsWritten(), last.rowsShuffled(), last.filesRead(), last.maxStateRows(), last.peakRssMb(), note));
+            noteLast(bad == 0 ? "every row equal to Spark's" : "DIFFERS from Spark: " + diff);
         }
+    }
+
+    /** Sets the note of the step measured last. */
+    private void noteLast(String note) {
+        Step l = steps.get(steps.size() - 1);
+        steps.set(steps.size() - 1, new Step(l.config(), l.step(), l.wallSeconds(), l.cpuSeconds(), l.rowsRead(), l.rowsWritten(),
+                l.rowsShuffled(), l.filesRead(), l.maxStateRows(), l.peakRssMb(), note));
     }
 
     private static void land(Path incoming, Path raw) throws IOException {
