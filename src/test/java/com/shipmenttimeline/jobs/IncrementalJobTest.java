@@ -37,9 +37,48 @@ class IncrementalJobTest {
         final Path dir;
         final RawFolder raw;
 
+        /** Where the jobs read raw files and keep the lake and the streaming checkpoint: local folders unless {@link #onS3}. */
+        String rawUri;
+        String lakeUri;
+        String streamUri;
+
         Deployment(Path dir) throws java.io.IOException {
             this.dir = Files.createDirectories(dir);
             this.raw = new RawFolder(dir.resolve("raw"));
+            this.rawUri = raw.root().toString();
+            this.lakeUri = dir.resolve("lake").toString();
+            this.streamUri = dir.resolve("stream").toString();
+        }
+
+        /** Raw files, lake and streaming checkpoint under this s3a:// prefix; raw files are uploaded before each run. */
+        Deployment onS3(String prefix) {
+            rawUri = prefix + "/raw";
+            lakeUri = prefix + "/lake";
+            streamUri = prefix + "/stream";
+            return this;
+        }
+
+        /** Uploads the raw files written locally since the last upload (when the raw folder is remote). */
+        void upload() {
+            if (rawUri.equals(raw.root().toString())) {
+                return;
+            }
+            org.apache.hadoop.conf.Configuration conf = SharedSpark.get().sparkContext().hadoopConfiguration();
+            try (Stream<Path> files = Files.walk(raw.root())) {
+                for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
+                    org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(rawUri + "/" + raw.root().relativize(f).toString().replace('\\', '/'));
+                    org.apache.hadoop.fs.FileSystem fs = to.getFileSystem(conf);
+                    if (!fs.exists(to)) {
+                        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(f.toUri()), to);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        TimelineLake lake() {
+            return new TimelineLake(SharedSpark.get(), lakeUri);
         }
 
         /** Further settings every job of this deployment gets. */
@@ -48,21 +87,23 @@ class IncrementalJobTest {
         Settings settings(String... more) {
             List<String> o = new ArrayList<>(TestWarehouse.overrides(schema));
             o.addAll(extra);
-            o.add("paths.raw=\"" + raw.root() + "\"");
-            o.add("paths.lake=\"" + dir.resolve("lake") + "\"");
-            o.add("paths.streaming-checkpoint=\"" + dir.resolve("stream") + "\"");
+            o.add("paths.raw=\"" + rawUri + "\"");
+            o.add("paths.lake=\"" + lakeUri + "\"");
+            o.add("paths.streaming-checkpoint=\"" + streamUri + "\"");
             o.add("incremental.max-files-per-trigger=2");
             o.addAll(List.of(more));
             return Settings.load(null, o);
         }
 
         DailyBaseJob.RunResult base(String... args) {
+            upload();
             try (Warehouse w = TestWarehouse.open(schema)) {
                 return new DailyBaseJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(RunRequest.parse(args));
             }
         }
 
         IncrementalJob.RunResult incremental(String... args) {
+            upload();
             try (Warehouse w = TestWarehouse.open(schema)) {
                 String[] all = Stream.concat(Stream.of("--mode", "incremental"), Stream.of(args)).toArray(String[]::new);
                 return new IncrementalJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(RunRequest.parse(all));

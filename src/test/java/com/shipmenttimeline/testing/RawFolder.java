@@ -59,6 +59,14 @@ public final class RawFolder {
         return this;
     }
 
+    /** An event as the JSON line a producer would send (microsecond timestamp, UTC). */
+    public static String json(ReferenceTimeline.Event e) {
+        Instant ts = Instant.ofEpochSecond(Math.floorDiv(e.ts(), 1_000_000L), Math.floorMod(e.ts(), 1_000_000L) * 1000L);
+        return "{\"event_id\":\"" + e.eventId() + "\",\"shipment_id\":\"" + e.shipmentId() + "\",\"event_timestamp\":\"" + ts
+                + "\",\"event_type\":\"SCAN\",\"status\":\"" + e.status() + "\""
+                + (e.locationId() == null ? "" : ",\"location_id\":\"" + e.locationId() + "\"") + ",\"ingested_at\":\"" + ts + "\"}";
+    }
+
     /** Locations L1..L3 and one package per shipment S0..S{n-1}, with a promise on even ones. */
     public RawFolder reference(int shipments, Instant promiseBase) {
         List<Row> locations = List.of(RowFactory.create("L1", "One", "r1", "US", "UTC"), RowFactory.create("L2", "Two", "r2", "US", "UTC"),
