@@ -129,7 +129,7 @@ public final class DailyBaseJob {
             });
 
             FaultInjection.point(FaultInjection.BEFORE_COMMIT);
-            Instant checkpointAfter = log.run("commit", () -> warehouse.inTransaction(c -> {
+            Instant checkpointAfter = log.run("commit", () -> warehouse.commitRun(runId, c -> {
                 lease.assertHeld(c);
                 Optional<Instant> before = warehouse.checkpoint(c);
                 commitBase(c, windowStart, timelineTable, quarantineTable);
@@ -141,8 +141,9 @@ public final class DailyBaseJob {
                         .finish(RunRecord.SUCCEEDED, committedAt)
                         .figures(warehouse.missingEvents(c), settings.metrics().clusterCostPerHour())
                         .insert(c, warehouse.ddl());
+                FaultInjection.point(FaultInjection.IN_TRANSACTION);
                 return after;
-            }), a -> "checkpoint " + a);
+            }, () -> warehouse.checkpoint().orElse(null)), a -> "checkpoint " + a);
             LOG.debug("committed {} at checkpoint {}", runId, checkpointAfter);
             FaultInjection.point(FaultInjection.AFTER_COMMIT);
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared

@@ -15,6 +15,9 @@ public final class FaultInjection {
     public static final String AFTER_READ = "after-read";
     public static final String AFTER_LAKE_WRITE = "after-lake-write";
     public static final String BEFORE_COMMIT = "before-commit";
+    /** Inside the warehouse transaction: every statement ran, COMMIT has not been sent. */
+    public static final String IN_TRANSACTION = "in-transaction";
+    /** After the commit, before the view refresh. */
     public static final String AFTER_COMMIT = "after-commit";
 
     private FaultInjection() {}

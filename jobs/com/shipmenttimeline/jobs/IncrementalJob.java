@@ -134,7 +134,12 @@ public final class IncrementalJob {
             Optional<LocalDate> frozenBefore = lastBaseWindowStart().map(w -> w.atZone(ZoneOffset.UTC).toLocalDate());
             List<RawFile> files = new ArrayList<>();
             int skipped = 0;
-            for (RawFile f : source.classify(offered)) {
+            RawEventSource.Offered found = source.classify(offered);
+            if (!found.missing().isEmpty()) {
+                LOG.warn("batch {}: {} offered file(s) are no longer there and are skipped (moved away after a failed attempt?): {}",
+                        batchId, found.missing().size(), found.missing());
+            }
+            for (RawFile f : found.files()) {
                 if (readBefore.contains(RawFile.canonical(f.path())) || frozenBefore.map(f.ingestDate()::isBefore).orElse(false)) {
                     skipped++;
                 } else {
@@ -194,7 +199,7 @@ public final class IncrementalJob {
      * @param batchKey what identifies the batch in the lake and in {@code incremental_batch_id}
      */
     BatchResult processBatch(StageLog log, String runId, String batchKey, List<RawFile> files, Instant asOf, WarehouseLease lease) {
-        if (alreadyCommitted(runId)) {
+        if (warehouse.runSucceeded(runId)) {
             log.info("batch {} was committed before; nothing to do", runId);
             return new BatchResult(Optional.empty(), true);
         }
@@ -254,9 +259,9 @@ public final class IncrementalJob {
                         counts.quarantined());
             });
             FaultInjection.point(FaultInjection.BEFORE_COMMIT);
-            boolean didCommit = log.run("batch " + runId + ": commit", () -> warehouse.inTransaction(c -> {
+            boolean didCommit = log.run("batch " + runId + ": commit", () -> warehouse.commitRun(runId, c -> {
                 lease.assertHeld(c);
-                if (alreadyCommitted(c, runId)) {
+                if (warehouse.runSucceeded(c, runId)) {
                     return false;
                 }
                 commitBatch(c, timelineTable, lateTable, quarantineTable);
@@ -269,8 +274,9 @@ public final class IncrementalJob {
                         .finish(RunRecord.SUCCEEDED, now)
                         .figures(warehouse.missingEvents(c), settings.metrics().clusterCostPerHour())
                         .insert(c, warehouse.ddl());
+                FaultInjection.point(FaultInjection.IN_TRANSACTION);
                 return true;
-            }), b -> b ? "committed: " + counts : "already committed by an earlier attempt");
+            }, () -> true), b -> b ? "committed: " + counts : "already committed by an earlier attempt");
             FaultInjection.point(FaultInjection.AFTER_COMMIT);
             return new BatchResult(didCommit ? Optional.of(record) : Optional.empty(), !didCommit);
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
@@ -315,25 +321,6 @@ public final class IncrementalJob {
             }
         } catch (SQLException e) {
             throw new WarehouseException("cannot read processing_runs", e);
-        }
-    }
-
-    private boolean alreadyCommitted(String runId) {
-        try (Connection c = warehouse.connect()) {
-            return alreadyCommitted(c, runId);
-        } catch (SQLException e) {
-            throw new WarehouseException("cannot read processing_runs", e);
-        }
-    }
-
-    private boolean alreadyCommitted(Connection c, String runId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + warehouse.ddl().qualified(WarehouseTables.RUNS)
-                + " WHERE run_id = ? AND status = ?")) {
-            ps.setString(1, runId);
-            ps.setString(2, RunRecord.SUCCEEDED);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
         }
     }
 

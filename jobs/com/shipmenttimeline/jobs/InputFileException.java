@@ -27,8 +27,14 @@ public final class InputFileException extends RuntimeException {
         return new InputFileException(sparkFailure, message);
     }
 
-    /** The input-file error buried in a Spark failure, if there is one. */
+    /**
+     * The input-file error buried in a Spark failure, if there is one. Spark repeats a task's error
+     * in each wrapper ("Job aborted due to stage failure: ... Lost task ..."); the deepest cause that
+     * still names the file has the plainest words, so that one is taken.
+     */
     public static java.util.Optional<String> findIn(Throwable t) {
+        String first = null;
+        String deepestNamingAFile = null;
         for (Throwable c = t; c != null; c = c.getCause()) {
             String m = c.getMessage();
             if (m == null) {
@@ -36,9 +42,7 @@ public final class InputFileException extends RuntimeException {
             }
             int at = m.indexOf(MARKER);
             if (at >= 0) {
-                String rest = m.substring(at);
-                int nl = rest.indexOf('\n');
-                return java.util.Optional.of(nl < 0 ? rest : rest.substring(0, nl));
+                return java.util.Optional.of(firstLine(m.substring(at)));
             }
             // Spark's own words for a Parquet file it cannot read or convert.
             if (c.getClass().getName().endsWith("SchemaColumnConvertNotSupportedException")
@@ -46,10 +50,15 @@ public final class InputFileException extends RuntimeException {
                     || m.contains("is not a Parquet file") || m.contains("Could not read footer")
                     || m.contains("Parquet column cannot be converted") || m.contains("FAILED_READ_FILE")
                     || m.contains("Encountered error while reading file")) {
-                return java.util.Optional.of(MARKER + firstLine(m));
+                String line = firstLine(m);
+                first = first == null ? line : first;
+                if (line.contains("file:") || line.contains("://")) {
+                    deepestNamingAFile = line;
+                }
             }
         }
-        return java.util.Optional.empty();
+        String found = deepestNamingAFile != null ? deepestNamingAFile : first;
+        return java.util.Optional.ofNullable(found).map(f -> MARKER + f);
     }
 
     private static String firstLine(String m) {

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -105,26 +106,52 @@ public final class RawEventSource {
         return files;
     }
 
-    /** Classifies explicitly named files (the incremental job's new files), with the same rules. */
-    public List<RawFile> classify(List<String> paths) {
-        List<RawFile> files = new ArrayList<>();
+    /** The offered files that exist, classified, and those that no longer do. */
+    public record Offered(List<RawFile> files, List<String> missing) {}
+
+    /**
+     * Classifies explicitly named files (the incremental job's new files), with the same rules as
+     * {@link #listFrom}. Each folder is listed once. A named file that is no longer there (an operator
+     * moved a bad file away after a failed attempt, as the runbook says) is returned in
+     * {@code missing} instead of failing the read.
+     */
+    public Offered classify(List<String> paths) {
+        Map<Path, List<Path>> byFolder = new LinkedHashMap<>();
         for (String p : paths) {
             Path path = new Path(p);
-            if (RawFile.ignored(path.getName())) {
-                continue;
+            if (!RawFile.ignored(path.getName())) {
+                byFolder.computeIfAbsent(path.getParent(), k -> new ArrayList<>()).add(path);
             }
-            LocalDate date;
+        }
+        List<RawFile> files = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<Path, List<Path>> folder : byFolder.entrySet()) {
+            java.util.Set<String> present = new java.util.HashSet<>();
+            LocalDate date = null;
             try {
-                FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
-                date = ingestDate(fs.getFileStatus(path.getParent()));
+                FileSystem fs = folder.getKey().getFileSystem(spark.sparkContext().hadoopConfiguration());
+                FileStatus status = fs.getFileStatus(folder.getKey());
+                date = ingestDate(status);
+                for (FileStatus f : fs.listStatus(folder.getKey())) {
+                    present.add(f.getPath().getName());
+                }
+            } catch (java.io.FileNotFoundException gone) {
+                // the whole folder was moved away: every file named in it is missing
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + p, e);
+                throw new UncheckedIOException("cannot list " + folder.getKey(), e);
             }
-            files.add(RawFile.classify(p, path.getName(), date).orElseThrow(() -> new InputFileException(
-                    p, "unknown file type; use .parquet, or .json/.jsonl/.ndjson, optionally .gz")));
+            for (Path path : folder.getValue()) {
+                String p = path.toString();
+                if (!present.contains(path.getName())) {
+                    missing.add(p);
+                    continue;
+                }
+                files.add(RawFile.classify(p, path.getName(), date).orElseThrow(() -> new InputFileException(
+                        p, "unknown file type; use .parquet, or .json/.jsonl/.ndjson, optionally .gz")));
+            }
         }
         files.sort(Comparator.comparing(RawFile::path));
-        return files;
+        return new Offered(files, missing);
     }
 
     private static LocalDate ingestDate(FileStatus dir) {

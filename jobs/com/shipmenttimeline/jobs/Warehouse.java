@@ -404,6 +404,53 @@ public final class Warehouse implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
+    /**
+     * Runs a run's commit transaction, which must insert the run's {@code processing_runs} row with
+     * status succeeded. When the transaction fails, the outcome can be unknown: a connection that
+     * drops while COMMIT is on the wire may have committed. The row decides: it is looked up on a new
+     * connection, and if it is there the transaction did commit and {@code ifCommitted} gives the
+     * result; if not, nothing of it was committed and the failure stands.
+     */
+    public <T> T commitRun(String runId, TransactionWork<T> work, java.util.function.Supplier<T> ifCommitted) {
+        try {
+            return inTransaction(work);
+        } catch (WarehouseException failure) {
+            boolean committed;
+            try {
+                committed = runSucceeded(runId);
+            } catch (WarehouseException probeFailure) {
+                failure.addSuppressed(probeFailure);
+                throw failure;
+            }
+            if (!committed) {
+                throw failure;
+            }
+            LOG.warn("run {}: the commit reported a failure ({}), but the run's audit row is there: the transaction committed",
+                    runId, Settings.oneLine(String.valueOf(failure.getCause() == null ? failure.getMessage() : failure.getCause().getMessage())));
+            return ifCommitted.get();
+        }
+    }
+
+    /** Whether {@code processing_runs} holds a succeeded row for this run id. */
+    public boolean runSucceeded(String runId) {
+        try (Connection c = connect()) {
+            return runSucceeded(c, runId);
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read " + WarehouseTables.RUNS, e);
+        }
+    }
+
+    public boolean runSucceeded(Connection c, String runId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + ddl().qualified(WarehouseTables.RUNS)
+                + " WHERE run_id = ? AND status = ?")) {
+            ps.setString(1, runId);
+            ps.setString(2, RunRecord.SUCCEEDED);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     /** Runs the work in one transaction: it commits whole or rolls back whole. */
     public <T> T inTransaction(TransactionWork<T> work) {
         try (Connection c = connect()) {

@@ -154,6 +154,61 @@ class EmrDeploymentTest {
         assertEquals(List.of(), wide);
     }
 
+    /**
+     * Least privilege, role by role: the exact actions each role may take, each one with the code
+     * that needs it. A new grant fails this test until it is added here with its reason; a grant the
+     * code stopped needing shows up as a difference too. Raw events are read-only.
+     */
+    @Test
+    void eachRoleGrantsExactlyTheActionsItsCodeUses() throws Exception {
+        Map<String, Set<String>> expected = new LinkedHashMap<>();
+        expected.put("EmrInstanceRole", Set.of(
+                "s3:GetObject", "s3:ListBucket", // RawEventSource and the stream read raw files; the jar and conf
+                "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", // Delta lake, streaming checkpoint, connector tempdir
+                "kms:Decrypt", "kms:GenerateDataKey", // the buckets' SSE-KMS key
+                "redshift:GetClusterCredentials", "redshift:DescribeClusters", // jdbc:redshift:iam:// sign-in (RedshiftConnector)
+                "cloudwatch:PutMetricData")); // CloudWatchPublisher
+        expected.put("RedshiftCopyRole", Set.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation",
+                "kms:Decrypt", "kms:GenerateDataKey")); // the connector's COPY from and UNLOAD to the tempdir
+        expected.put("SchedulerRole", Set.of("elasticmapreduce:AddJobFlowSteps")); // nightly base, monitor
+        expected.put("IncrementalStateMachineRole", Set.of("elasticmapreduce:ListSteps", "elasticmapreduce:AddJobFlowSteps",
+                "elasticmapreduce:DescribeStep")); // add the incremental step unless one is already waiting
+        expected.put("IncrementalTriggerRole", Set.of("states:StartExecution")); // EventBridge on new raw objects
+
+        JsonNode resources = template().get("Resources");
+        Map<String, Set<String>> actual = new LinkedHashMap<>();
+        List<String> rawWrites = new ArrayList<>();
+        resources.fields().forEachRemaining(res -> {
+            if (!res.getValue().get("Type").asText().equals("AWS::IAM::Role")) {
+                return;
+            }
+            Set<String> actions = new java.util.TreeSet<>();
+            for (JsonNode policy : res.getValue().path("Properties").path("Policies")) {
+                for (JsonNode st : policy.path("PolicyDocument").path("Statement")) {
+                    if ("Allow".equals(st.path("Effect").asText())) {
+                        actions.addAll(texts(st.get("Action")));
+                        boolean onRaw = st.path("Resource").toString().contains("RawBucket");
+                        texts(st.get("Action")).stream().filter(a -> onRaw && (a.contains("Put") || a.contains("Delete")))
+                                .forEach(a -> rawWrites.add(res.getKey() + " " + a));
+                    }
+                }
+            }
+            if (!actions.isEmpty()) {
+                actual.put(res.getKey(), actions);
+            }
+        });
+        assertEquals(expected.keySet(), actual.keySet(), "roles with inline policies");
+        for (String role : expected.keySet()) {
+            assertEquals(new java.util.TreeSet<>(expected.get(role)), actual.get(role), role);
+        }
+        assertEquals(List.of(), rawWrites, "raw events are read-only");
+        assertTrue(resources.path("EmrServiceRole").path("Properties").path("Policies").isMissingNode(),
+                "the EMR service role has only AWS's managed service policy");
+        com.shipmenttimeline.testing.Reliability.record("security", "IAM policies in emr/", "each of " + actual.size()
+                + " roles grants exactly the actions its code uses (" + actual.values().stream().mapToInt(Set::size).sum()
+                + " grants in all, each with its reason in the test), no wildcard action, no * resource without a condition, raw bucket read-only");
+    }
+
     private static List<String> texts(JsonNode n) {
         List<String> out = new ArrayList<>();
         if (n == null) {

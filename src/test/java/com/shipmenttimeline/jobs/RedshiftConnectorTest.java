@@ -52,6 +52,15 @@ class RedshiftConnectorTest {
         assertTrue(connector().connectionProperties().isEmpty(), "no user or password property: IAM signs in");
         assertEquals("verify-ca", com.amazon.redshift.Driver.parseURL(connector("warehouse.redshift.ssl-mode=verify-ca").jdbcUrl(),
                 new RedshiftProperties()).getProperty("sslmode"));
+        // No configuration turns TLS off: neither the ssl-mode key nor parameters in the URL.
+        for (String off : List.of("warehouse.redshift.ssl-mode=disable", "warehouse.redshift.ssl-mode=require",
+                "warehouse.jdbc-url=\"jdbc:redshift:iam://tl.abc123.eu-west-1.redshift.amazonaws.com:5439/timeline?ssl=false\"",
+                "warehouse.jdbc-url=\"jdbc:redshift://tl.abc123.eu-west-1.redshift.amazonaws.com:5439/timeline\"")) {
+            org.junit.jupiter.api.Assertions.assertThrows(UsageException.class, () -> settings(off), off);
+        }
+        com.shipmenttimeline.testing.Reliability.record("security", "Redshift connections without TLS",
+                "impossible by configuration: the URL always carries ssl=true and sslmode=verify-full (or verify-ca); ssl-mode disable or"
+                + " require, URL parameters such as ?ssl=false, and non-IAM URLs are refused with exit 2; no password is ever sent (IAM)");
     }
 
     @Test

@@ -27,7 +27,9 @@ class SecretsTest {
                 "--mode", "daily_base", "--date", "2025-07-12", "spark.master=local[2]", "spark.shuffle-partitions=2",
                 "paths.raw=" + DailyBaseJobTest.SAMPLE.toAbsolutePath(), "paths.lake=" + dir.resolve("lake"),
                 "warehouse.kind=postgres", "warehouse.jdbc-url=" + jdbcUrl, "warehouse.user=postgres",
-                "warehouse.schema=" + TestWarehouse.freshSchema(), "warehouse.lease.wait=2s"));
+                "warehouse.schema=" + TestWarehouse.freshSchema(), "warehouse.lease.wait=2s",
+                // The Spark event log: what the Spark UI and the history server show (environment, jobs, SQL plans).
+                "spark.extra={\"spark.eventLog.enabled\":\"true\",\"spark.eventLog.dir\":\"" + Files.createDirectories(dir.resolve("events")).toUri() + "\"}"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile());
         pb.environment().put("TIMELINE_DB_PASSWORD", SECRET);
         Process p = pb.start();
@@ -44,6 +46,16 @@ class SecretsTest {
         assertTrue(out.contains("INFO"), "progress is logged at INFO");
         assertFalse(out.contains(SECRET), "the password leaked into the output");
         assertNoSecretInFiles(dir);
+        String eventLog;
+        try (Stream<Path> logs = Files.list(dir.resolve("events"))) {
+            eventLog = Files.readString(logs.findFirst().orElseThrow(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+        assertTrue(eventLog.contains("SparkListenerEnvironmentUpdate") && eventLog.contains("SparkListenerSQLExecutionStart"),
+                "the event log has the UI's environment and SQL plans");
+        assertFalse(eventLog.contains(SECRET), "the password leaked into the Spark UI's event log");
+        com.shipmenttimeline.testing.Reliability.record("security", "a warehouse password given by environment variable",
+                "absent from the run's output and logs, the files it wrote, and the Spark event log (" + eventLog.lines().count()
+                + " events: the UI's environment, job and SQL-plan pages); also absent from the error of a failed connection");
     }
 
     @Test

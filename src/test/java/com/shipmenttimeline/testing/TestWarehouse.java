@@ -61,7 +61,18 @@ public final class TestWarehouse {
     }
 
     public static Warehouse open(String schema) {
-        return Warehouse.postgres(jdbcUrl(), "", Optional.empty(), schema, 1000, null);
+        return open(schema, jdbcUrl());
+    }
+
+    /** A warehouse on this server reached by another URL (through a proxy, say). */
+    public static Warehouse open(String schema, String url) {
+        return Warehouse.postgres(url, "", Optional.empty(), schema, 1000, null);
+    }
+
+    /** The server's port. */
+    public static int port() {
+        jdbcUrl();
+        return server.getPort();
     }
 
     public static Settings.WarehouseSettings settings(String schema) {
