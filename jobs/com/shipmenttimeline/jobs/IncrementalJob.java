@@ -136,7 +136,7 @@ public final class IncrementalJob {
             int skipped = 0;
             RawEventSource.Offered found = source.classify(offered);
             if (!found.missing().isEmpty()) {
-                LOG.warn("batch {}: {} offered file(s) are no longer there and are skipped (moved away after a failed attempt?): {}",
+                LOG.warn("batch {}: {} offered file(s) are no longer there and are skipped (moved or deleted since the stream listed them): {}",
                         batchId, found.missing().size(), found.missing());
             }
             for (RawFile f : found.files()) {

@@ -111,9 +111,10 @@ public final class RawEventSource {
 
     /**
      * Classifies explicitly named files (the incremental job's new files), with the same rules as
-     * {@link #listFrom}. Each folder is listed once. A named file that is no longer there (an operator
-     * moved a bad file away after a failed attempt, as the runbook says) is returned in
-     * {@code missing} instead of failing the read.
+     * {@link #listFrom}. Each folder is listed once (one LIST per folder, not a HEAD per file). A named
+     * file that is no longer there is returned in {@code missing} instead of failing the read. (When a
+     * failed batch is retried after an operator moved its bad file away, Spark's file index has
+     * already left the vanished path out; this covers a file that goes between that listing and here.)
      */
     public Offered classify(List<String> paths) {
         Map<Path, List<Path>> byFolder = new LinkedHashMap<>();
