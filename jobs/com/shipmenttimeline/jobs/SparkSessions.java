@@ -19,6 +19,14 @@ public final class SparkSessions {
         conf.put("spark.sql.adaptive.coalescePartitions.parallelismFirst", "true");
         conf.put("spark.sql.parquet.int96RebaseModeInRead", "CORRECTED");
         conf.put("spark.sql.parquet.datetimeRebaseModeInRead", "CORRECTED");
+        // What the driver keeps in memory for the live UI, even with the UI off: each SQL execution's
+        // plan graph and metrics (Spark keeps 1000), and each finished streaming query's progress (100).
+        // In a JVM that runs many batches (a notebook, a processing-time trigger) that is most of the
+        // heap growth; the history server reads the event log and is not affected.
+        conf.put("spark.sql.ui.retainedExecutions", "100");
+        conf.put("spark.sql.streaming.ui.retainedQueries", "10");
+        conf.put("spark.ui.retainedJobs", "200");
+        conf.put("spark.ui.retainedStages", "200");
         conf.putAll(s.extra());
         return conf;
     }

@@ -88,6 +88,13 @@ class FaultSuiteTest {
         return target;
     }
 
+    /** Five events of shipment S1, ids prefix0..prefix4, a minute apart from 2025-07-02 10:00, with the given further columns. */
+    static Dataset<Row> fiveEvents(String prefix, String moreColumns) {
+        return SharedSpark.get().sql("SELECT concat('" + prefix + "', id) AS event_id, 'S1' AS shipment_id,"
+                + " TIMESTAMP '2025-07-02 10:00:00' + make_interval(0, 0, 0, 0, 0, CAST(id AS INT), 0) AS event_timestamp"
+                + moreColumns + " FROM range(5)");
+    }
+
     static long viewRows(IncrementalJobTest.Deployment d) {
         return TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_realtime"));
     }
@@ -232,9 +239,8 @@ class FaultSuiteTest {
     @Test
     void anExtraColumnIsIgnored(@TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment d = withHistory(dir);
-        parquetFile(d, SharedSpark.get().sql("SELECT concat('x', id) AS event_id, 'S1' AS shipment_id,"
-                + " TIMESTAMP '2025-07-02 10:00:00' + make_interval(0, 0, 0, 0, 0, CAST(id AS INT), 0) AS event_timestamp,"
-                + " 'SCAN' AS event_type, 'IN_TRANSIT' AS status, 'L1' AS location_id, 'DHL' AS carrier_code FROM range(5)"), "extra.parquet");
+        parquetFile(d, fiveEvents("x", ", 'SCAN' AS event_type, 'IN_TRANSIT' AS status, 'L1' AS location_id, 'DHL' AS carrier_code"),
+                "extra.parquet");
         d.raw.jsonLines(JULY_2, List.of("{\"event_id\":\"j1\",\"shipment_id\":\"S2\",\"event_timestamp\":\"2025-07-02T11:00:00Z\","
                 + "\"status\":\"DELIVERED\",\"carrier_code\":\"UPS\",\"nested\":{\"a\":1}}"));
         d.incremental(INCREMENTAL);
@@ -245,9 +251,7 @@ class FaultSuiteTest {
     @Test
     void aMissingOptionalColumnReadsAsNull(@TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment d = withHistory(dir);
-        parquetFile(d, SharedSpark.get().sql("SELECT concat('o', id) AS event_id, 'S1' AS shipment_id,"
-                + " TIMESTAMP '2025-07-02 10:00:00' + make_interval(0, 0, 0, 0, 0, CAST(id AS INT), 0) AS event_timestamp,"
-                + " 'IN_TRANSIT' AS status FROM range(5)"), "no-optional.parquet");
+        parquetFile(d, fiveEvents("o", ", 'IN_TRANSIT' AS status"), "no-optional.parquet");
         d.incremental(INCREMENTAL);
         assertEquals(5, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_realtime")
                 + " WHERE event_id LIKE 'o%' AND location_id IS NULL AND event_type IS NULL"));
@@ -258,8 +262,7 @@ class FaultSuiteTest {
     @Test
     void aMissingRequiredColumnQuarantinesItsRowsWithTheirContent(@TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment d = withHistory(dir);
-        parquetFile(d, SharedSpark.get().sql("SELECT concat('r', id) AS event_id, 'S1' AS shipment_id,"
-                + " TIMESTAMP '2025-07-02 10:00:00' AS event_timestamp FROM range(5)"), "no-status.parquet");
+        parquetFile(d, fiveEvents("r", ""), "no-status.parquet");
         d.incremental(INCREMENTAL);
         List<Map<String, Object>> q = TestWarehouse.query("SELECT reason, raw_record FROM " + d.t("quarantined_events") + " ORDER BY event_id");
         assertEquals(5, q.size());
@@ -273,18 +276,15 @@ class FaultSuiteTest {
     void aColumnOfTheWrongTypeStopsTheRunAndAFixedFileRecovers(@TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment d = withHistory(dir);
         Object checkpointBefore = d.checkpoint();
-        String good = "SELECT concat('w', id) AS event_id, 'S1' AS shipment_id,"
-                + " TIMESTAMP '2025-07-02 10:00:00' + make_interval(0, 0, 0, 0, 0, CAST(id AS INT), 0) AS event_timestamp,"
-                + " 'IN_TRANSIT' AS status FROM range(5)";
-        parquetFile(d, SharedSpark.get().sql(good.replace("TIMESTAMP '2025-07-02 10:00:00' + make_interval(0, 0, 0, 0, 0, CAST(id AS INT), 0)",
-                "'2025-07-02 10:00:00'")), "wrong-type.parquet");
+        parquetFile(d, fiveEvents("w", ", 'IN_TRANSIT' AS status").withColumn("event_timestamp",
+                org.apache.spark.sql.functions.col("event_timestamp").cast("string")), "wrong-type.parquet");
         RuntimeException e = assertThrows(RuntimeException.class, () -> d.incremental(INCREMENTAL));
         String named = InputFileException.findIn(e).orElseThrow(() -> new AssertionError("the error names no file", e));
         assertTrue(named.contains("wrong-type.parquet"), named);
         assertEquals(20, viewRows(d));
         assertEquals(checkpointBefore, d.checkpoint());
 
-        parquetFile(d, SharedSpark.get().sql(good), "wrong-type.parquet"); // the producer re-sends the file, fixed, under its name
+        parquetFile(d, fiveEvents("w", ", 'IN_TRANSIT' AS status"), "wrong-type.parquet"); // re-sent, fixed, under its name
         d.incremental(INCREMENTAL);
         String outcome = "the run stops naming the file (" + named.lines().findFirst().orElse(named) + "), nothing committed; the file"
                 + " fixed in place is read by the rerun: " + d.assertExactlyOnce(25);
