@@ -296,7 +296,8 @@ public final class Benchmark {
                 l.rowsShuffled(), l.filesRead(), l.maxStateRows(), l.peakRssMb(), note));
     }
 
-    private static void land(Path incoming, Path raw) throws IOException {
+    /** Copies the event files under {@code incoming}/shipment_events into the same arrival folders under {@code raw}: files that arrive. */
+    public static void land(Path incoming, Path raw) throws IOException {
         Path src = incoming.resolve("shipment_events");
         if (!Files.isDirectory(src)) {
             return;
@@ -450,9 +451,18 @@ public final class Benchmark {
         }
 
         static long peakMb() {
+            return statusMb("VmHWM:");
+        }
+
+        static long currentMb() {
+            return statusMb("VmRSS:");
+        }
+
+        /** A size line of /proc/self/status in MB; -1 where there is none. */
+        private static long statusMb(String key) {
             try {
                 for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                    if (line.startsWith("VmHWM:")) {
+                    if (line.startsWith(key)) {
                         return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
                     }
                 }

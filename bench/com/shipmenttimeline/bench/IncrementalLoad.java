@@ -3,7 +3,6 @@ package com.shipmenttimeline.bench;
 import com.shipmenttimeline.jobs.DailyBaseJob;
 import com.shipmenttimeline.jobs.EmbeddedWarehouseServer;
 import com.shipmenttimeline.jobs.IncrementalJob;
-import com.shipmenttimeline.jobs.RunRecord;
 import com.shipmenttimeline.jobs.RunRequest;
 import com.shipmenttimeline.jobs.SampleDataGenerator;
 import com.shipmenttimeline.jobs.Settings;
@@ -235,15 +234,7 @@ public final class IncrementalLoad {
                 "generator.end-date=" + from.atZone(ZoneOffset.UTC).toLocalDate().plusDays(3), "generator.seed=7", "generator.json-share=0.1",
                 "generator.hold-back=0s"));
         SampleDataGenerator.Written w = new SampleDataGenerator(spark, g.paths().raw()).generate(g.generator());
-        Path from0 = Path.of(g.paths().raw(), RawEvents.EVENTS_DIR);
-        Path to = Path.of(s.paths().raw(), RawEvents.EVENTS_DIR);
-        try (Stream<Path> files = Files.walk(from0)) {
-            for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
-                Path target = to.resolve(from0.relativize(f));
-                Files.createDirectories(target.getParent());
-                Files.move(f, target.resolveSibling("big-" + f.getFileName()));
-            }
-        }
+        Benchmark.land(Path.of(g.paths().raw()), Path.of(s.paths().raw()));
         return w.events();
     }
 
@@ -277,7 +268,7 @@ public final class IncrementalLoad {
             threadsAtFirstBatch = threadNames();
         }
         Sample smp = new Sample(run, batch, events, seconds, heap, threads, openFiles, cached, streams, staging, leases, connections,
-                currentRssMb(), Benchmark.Rss.peakMb());
+                Benchmark.Rss.currentMb(), Benchmark.Rss.peakMb());
         samples.add(smp);
         // Two lake tables, each with at most its current snapshot's two cached states.
         if (cached != 0 || deltaStates > 4 || streams != 0 || staging != 0 || leases != 0 || connections != 0) {
@@ -315,19 +306,6 @@ public final class IncrementalLoad {
             rs.next();
             return rs.getLong(1);
         }
-    }
-
-    private static long currentRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
     }
 
     /** The summary: per-batch time and heap at the 10th batch and at the last, the heap's trend, and any leak found. */

@@ -9,9 +9,7 @@ import com.shipmenttimeline.schemas.QuarantineReason;
 import com.shipmenttimeline.testing.Reliability;
 import com.shipmenttimeline.testing.SharedSpark;
 import com.shipmenttimeline.testing.TestWarehouse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -44,14 +42,8 @@ class BadInputAtScaleTest {
         new SampleDataGenerator(spark, d.raw.root().toString()).generate(g);
 
         d.base("--mode", "daily_base", "--as-of", "2025-07-11T16:00:00Z");
-        // The held-back files arrive: copy them in, then the incremental run takes them.
-        try (var files = Files.walk(incoming.resolve("shipment_events"))) {
-            for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
-                Path to = d.raw.root().resolve("shipment_events").resolve(incoming.resolve("shipment_events").relativize(f));
-                Files.createDirectories(to.getParent());
-                Files.copy(f, to.resolveSibling("late-" + f.getFileName()));
-            }
-        }
+        // The held-back files arrive: copied in, the incremental run takes them.
+        com.shipmenttimeline.bench.Benchmark.land(incoming, d.raw.root());
         d.incremental("--as-of", "2025-07-12T00:00:00Z");
 
         // The input, counted without the job's reader: Parquet rows, and JSON lines that are not blank.

@@ -22,11 +22,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,22 +68,6 @@ class FaultSuiteTest {
     /** 20 new events of 2025-07-02, after the history's. */
     static List<Event> fresh(String prefix) {
         return events(prefix, 20, D0 + DAY + 6 * 3_600_000_000L, 4, 2);
-    }
-
-    static Path eventFolder(IncrementalJobTest.Deployment d, LocalDate day) throws Exception {
-        return Files.createDirectories(d.raw.root().resolve("shipment_events").resolve("ingest_date=" + day));
-    }
-
-    /** Writes a DataFrame as one Parquet file with the given name in an arrival folder. */
-    static Path parquetFile(IncrementalJobTest.Deployment d, Dataset<Row> rows, String name) throws Exception {
-        Path scratch = d.dir.resolve("_scratch-" + name);
-        rows.coalesce(1).write().mode(SaveMode.Overwrite).parquet(scratch.toString());
-        Path target = eventFolder(d, JULY_2).resolve(name);
-        try (Stream<Path> parts = Files.list(scratch)) {
-            Files.move(parts.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow(), target,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        return target;
     }
 
     /** Five events of shipment S1, ids prefix0..prefix4, a minute apart from 2025-07-02 10:00, with the given further columns. */
@@ -202,7 +184,7 @@ class FaultSuiteTest {
         d.extra.add("incremental.max-files-per-trigger=100"); // the good and the bad file in one batch
         Object checkpointBefore = d.checkpoint();
         d.raw.parquet(JULY_2, fresh("f"));
-        Path bad = eventFolder(d, JULY_2).resolve(name);
+        Path bad = d.raw.folder(JULY_2).resolve(name);
         switch (name) {
             case "corrupt.parquet" -> {
                 byte[] garbage = new byte[4096];
@@ -239,7 +221,7 @@ class FaultSuiteTest {
     @Test
     void anExtraColumnIsIgnored(@TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment d = withHistory(dir);
-        parquetFile(d, fiveEvents("x", ", 'SCAN' AS event_type, 'IN_TRANSIT' AS status, 'L1' AS location_id, 'DHL' AS carrier_code"),
+        d.raw.parquet(JULY_2, fiveEvents("x", ", 'SCAN' AS event_type, 'IN_TRANSIT' AS status, 'L1' AS location_id, 'DHL' AS carrier_code"),
                 "extra.parquet");
         d.raw.jsonLines(JULY_2, List.of("{\"event_id\":\"j1\",\"shipment_id\":\"S2\",\"event_timestamp\":\"2025-07-02T11:00:00Z\","
                 + "\"status\":\"DELIVERED\",\"carrier_code\":\"UPS\",\"nested\":{\"a\":1}}"));
@@ -251,7 +233,7 @@ class FaultSuiteTest {
     @Test
     void aMissingOptionalColumnReadsAsNull(@TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment d = withHistory(dir);
-        parquetFile(d, fiveEvents("o", ", 'IN_TRANSIT' AS status"), "no-optional.parquet");
+        d.raw.parquet(JULY_2, fiveEvents("o", ", 'IN_TRANSIT' AS status"), "no-optional.parquet");
         d.incremental(INCREMENTAL);
         assertEquals(5, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_realtime")
                 + " WHERE event_id LIKE 'o%' AND location_id IS NULL AND event_type IS NULL"));
@@ -262,7 +244,7 @@ class FaultSuiteTest {
     @Test
     void aMissingRequiredColumnQuarantinesItsRowsWithTheirContent(@TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment d = withHistory(dir);
-        parquetFile(d, fiveEvents("r", ""), "no-status.parquet");
+        d.raw.parquet(JULY_2, fiveEvents("r", ""), "no-status.parquet");
         d.incremental(INCREMENTAL);
         List<Map<String, Object>> q = TestWarehouse.query("SELECT reason, raw_record FROM " + d.t("quarantined_events") + " ORDER BY event_id");
         assertEquals(5, q.size());
@@ -276,7 +258,7 @@ class FaultSuiteTest {
     void aColumnOfTheWrongTypeStopsTheRunAndAFixedFileRecovers(@TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment d = withHistory(dir);
         Object checkpointBefore = d.checkpoint();
-        parquetFile(d, fiveEvents("w", ", 'IN_TRANSIT' AS status").withColumn("event_timestamp",
+        d.raw.parquet(JULY_2, fiveEvents("w", ", 'IN_TRANSIT' AS status").withColumn("event_timestamp",
                 org.apache.spark.sql.functions.col("event_timestamp").cast("string")), "wrong-type.parquet");
         RuntimeException e = assertThrows(RuntimeException.class, () -> d.incremental(INCREMENTAL));
         String named = InputFileException.findIn(e).orElseThrow(() -> new AssertionError("the error names no file", e));
@@ -284,7 +266,7 @@ class FaultSuiteTest {
         assertEquals(20, viewRows(d));
         assertEquals(checkpointBefore, d.checkpoint());
 
-        parquetFile(d, fiveEvents("w", ", 'IN_TRANSIT' AS status"), "wrong-type.parquet"); // re-sent, fixed, under its name
+        d.raw.parquet(JULY_2, fiveEvents("w", ", 'IN_TRANSIT' AS status"), "wrong-type.parquet"); // re-sent, fixed, under its name
         d.incremental(INCREMENTAL);
         String outcome = "the run stops naming the file (" + named.lines().findFirst().orElse(named) + "), nothing committed; the file"
                 + " fixed in place is read by the rerun: " + d.assertExactlyOnce(25);
@@ -297,7 +279,7 @@ class FaultSuiteTest {
     void anEmptyBatchCommitsNothingAndMovesNothing(@TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment d = withHistory(dir);
         Object checkpointBefore = d.checkpoint();
-        parquetFile(d, SharedSpark.get().sql("SELECT 'e' AS event_id, 'S1' AS shipment_id, TIMESTAMP '2025-07-02 10:00:00' AS event_timestamp,"
+        d.raw.parquet(JULY_2, SharedSpark.get().sql("SELECT 'e' AS event_id, 'S1' AS shipment_id, TIMESTAMP '2025-07-02 10:00:00' AS event_timestamp,"
                 + " 'IN_TRANSIT' AS status").limit(0), "empty.parquet");
         d.raw.jsonLines(JULY_2, List.of("", "   "));
         IncrementalJob.RunResult r = d.incremental(INCREMENTAL);

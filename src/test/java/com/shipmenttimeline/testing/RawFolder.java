@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -36,23 +37,29 @@ public final class RawFolder {
             Timestamp ts = TimelineFrames.micros(e.ts());
             rows.add(RowFactory.create(e.eventId(), e.shipmentId(), ts, "SCAN", e.status(), e.locationId(), ts));
         }
+        parquet(arrival, SharedSpark.get().createDataFrame(rows, RawEvents.EVENT_SCHEMA), "batch-" + (++files) + ".parquet");
+        return this;
+    }
+
+    /** Writes any rows (any schema: drift, wrong types) as one Parquet file of that name, replacing one there. */
+    public Path parquet(LocalDate arrival, Dataset<Row> rows, String name) {
         Path scratch = root.resolve("_scratch");
-        SharedSpark.get().createDataFrame(rows, RawEvents.EVENT_SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)
-                .parquet(scratch.toString());
+        rows.coalesce(1).write().mode(SaveMode.Overwrite).parquet(scratch.toString());
         try (Stream<Path> parts = Files.list(scratch)) {
             Path part = parts.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
-            Files.move(part, dir(arrival).resolve("batch-" + (++files) + ".parquet"));
+            Path target = folder(arrival).resolve(name);
+            Files.move(part, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             deleteTree(scratch);
+            return target;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return this;
     }
 
     /** Writes JSON lines as they are, as one .jsonl file in the arrival folder. */
     public RawFolder jsonLines(LocalDate arrival, List<String> lines) {
         try {
-            Files.write(dir(arrival).resolve("batch-" + (++files) + ".jsonl"), lines);
+            Files.write(folder(arrival).resolve("batch-" + (++files) + ".jsonl"), lines);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -82,7 +89,8 @@ public final class RawFolder {
         return this;
     }
 
-    private Path dir(LocalDate arrival) throws IOException {
+    /** The arrival folder of a day, created if need be. */
+    public Path folder(LocalDate arrival) throws IOException {
         return Files.createDirectories(root.resolve(RawEvents.EVENTS_DIR).resolve("ingest_date=" + arrival));
     }
 
