@@ -1,16 +1,18 @@
 package com.shipmenttimeline.bench;
 
-import com.shipmenttimeline.jobs.DailyBaseJob;
-import com.shipmenttimeline.jobs.EmbeddedWarehouseServer;
-import com.shipmenttimeline.jobs.IncrementalJob;
-import com.shipmenttimeline.jobs.RunRecord;
-import com.shipmenttimeline.jobs.RunRequest;
-import com.shipmenttimeline.jobs.SampleDataGenerator;
-import com.shipmenttimeline.jobs.Settings;
-import com.shipmenttimeline.jobs.SparkSessions;
-import com.shipmenttimeline.jobs.StageLog;
-import com.shipmenttimeline.jobs.TimelineLake;
-import com.shipmenttimeline.jobs.Warehouse;
+import com.shipmenttimeline.jobs.cli.CommandLine;
+import com.shipmenttimeline.jobs.run.RunRequest;
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.config.SparkSessions;
+import com.shipmenttimeline.jobs.dev.SampleDataGenerator;
+import com.shipmenttimeline.jobs.lake.TimelineLake;
+import com.shipmenttimeline.jobs.run.DailyBaseJob;
+import com.shipmenttimeline.jobs.run.IncrementalJob;
+import com.shipmenttimeline.jobs.run.StageLog;
+import com.shipmenttimeline.jobs.warehouse.EmbeddedWarehouseServer;
+import com.shipmenttimeline.jobs.warehouse.RunRecord;
+import com.shipmenttimeline.jobs.warehouse.Warehouse;
+
 import com.shipmenttimeline.schemas.TimelineColumns;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -173,7 +175,7 @@ public final class Benchmark {
 
         try (Warehouse wh = warehouse(s)) {
             DailyBaseJob.RunResult base = measure(config, "base: job", () -> new DailyBaseJob(spark, s, wh, Clock.systemUTC())
-                    .run(RunRequest.parse(new String[] {"--mode", "daily_base", "--as-of", asOf.toString()})), r -> record(r.record()));
+                    .run(CommandLine.parse(new String[] {"--mode", "daily_base", "--as-of", asOf.toString()}).request()), r -> record(r.record()));
             lakeShare(config, "base: read to lake written");
             if (n <= maxNRefresh) {
                 measure(config, "base: view refresh", () -> {
@@ -190,7 +192,7 @@ public final class Benchmark {
 
             land(Path.of(s.generator().incoming()), Path.of(s.paths().raw()));
             measure(config, "incremental: job", () -> new IncrementalJob(spark, s, wh, Clock.systemUTC())
-                    .run(RunRequest.parse(new String[] {"--mode", "incremental", "--as-of", asOf.toString()})), r -> {
+                    .run(CommandLine.parse(new String[] {"--mode", "incremental", "--as-of", asOf.toString()}).request()), r -> {
                         long read = 0;
                         long written = 0;
                         long files = 0;
@@ -212,7 +214,7 @@ public final class Benchmark {
             Settings f = settings(dir, "bench_" + tag + "_full", "lake-full", partitions, requested, holdBack);
             try (Warehouse wh = warehouse(f)) {
                 measure(config, "full recompute: job", () -> new DailyBaseJob(spark, f, wh, Clock.systemUTC())
-                        .run(RunRequest.parse(new String[] {"--mode", "daily_base", "--as-of", asOf.toString()})), r -> record(r.record()));
+                        .run(CommandLine.parse(new String[] {"--mode", "daily_base", "--as-of", asOf.toString()}).request()), r -> record(r.record()));
                 if (n <= maxNRefresh) {
                     measure(config, "full recompute: view refresh", () -> {
                         wh.refreshRealtimeView();

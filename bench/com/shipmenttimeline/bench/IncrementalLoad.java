@@ -1,13 +1,15 @@
 package com.shipmenttimeline.bench;
 
-import com.shipmenttimeline.jobs.DailyBaseJob;
-import com.shipmenttimeline.jobs.EmbeddedWarehouseServer;
-import com.shipmenttimeline.jobs.IncrementalJob;
-import com.shipmenttimeline.jobs.RunRequest;
-import com.shipmenttimeline.jobs.SampleDataGenerator;
-import com.shipmenttimeline.jobs.Settings;
-import com.shipmenttimeline.jobs.SparkSessions;
-import com.shipmenttimeline.jobs.Warehouse;
+import com.shipmenttimeline.jobs.cli.CommandLine;
+import com.shipmenttimeline.jobs.run.RunRequest;
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.config.SparkSessions;
+import com.shipmenttimeline.jobs.dev.SampleDataGenerator;
+import com.shipmenttimeline.jobs.run.DailyBaseJob;
+import com.shipmenttimeline.jobs.run.IncrementalJob;
+import com.shipmenttimeline.jobs.warehouse.EmbeddedWarehouseServer;
+import com.shipmenttimeline.jobs.warehouse.Warehouse;
+
 import com.shipmenttimeline.schemas.RawEvents;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -158,13 +160,13 @@ public final class IncrementalLoad {
             wh.execute("DROP SCHEMA IF EXISTS load CASCADE");
             Instant asOf = Instant.parse("2025-07-12T00:00:00Z");
             long t0 = System.nanoTime();
-            new DailyBaseJob(spark, s, wh, Clock.systemUTC()).run(RunRequest.parse(new String[] {"--mode", "daily_base", "--as-of",
-                asOf.toString()}));
+            new DailyBaseJob(spark, s, wh, Clock.systemUTC()).run(CommandLine.parse(new String[] {"--mode", "daily_base", "--as-of",
+                asOf.toString()}).request());
             sample("base", 0, history.events(), t0, wh);
             // A first incremental run with nothing new starts the stream (it offers the history's files once).
             t0 = System.nanoTime();
-            new IncrementalJob(spark, s, wh, Clock.systemUTC()).run(RunRequest.parse(new String[] {"--mode", "incremental", "--as-of",
-                asOf.toString()}));
+            new IncrementalJob(spark, s, wh, Clock.systemUTC()).run(CommandLine.parse(new String[] {"--mode", "incremental", "--as-of",
+                asOf.toString()}).request());
             sample("incremental (nothing new)", 0, 0, t0, wh);
 
             Instant clock = asOf;
@@ -172,8 +174,8 @@ public final class IncrementalLoad {
                 clock = clock.plus(Duration.ofMinutes(10));
                 writeBatch(s, b, batchEvents, history.shipments(), clock);
                 t0 = System.nanoTime();
-                IncrementalJob.RunResult r = new IncrementalJob(spark, s, wh, Clock.systemUTC()).run(RunRequest.parse(new String[] {
-                    "--mode", "incremental", "--as-of", clock.plus(Duration.ofMinutes(10)).toString()}));
+                IncrementalJob.RunResult r = new IncrementalJob(spark, s, wh, Clock.systemUTC()).run(CommandLine.parse(new String[] {
+                    "--mode", "incremental", "--as-of", clock.plus(Duration.ofMinutes(10)).toString()}).request());
                 long written = r.batches().stream().mapToLong(x -> x.number("timeline_rows")).sum();
                 if (written != batchEvents) {
                     leaks.add("batch " + b + " wrote " + written + " rows, not " + batchEvents);
@@ -186,8 +188,8 @@ public final class IncrementalLoad {
                 log.printf("load: generating one batch of about %,d events ...%n", bigEvents);
                 long bigWritten = writeBig(s, bigEvents, bigStart);
                 t0 = System.nanoTime();
-                IncrementalJob.RunResult r = new IncrementalJob(spark, s, wh, Clock.systemUTC()).run(RunRequest.parse(new String[] {
-                    "--mode", "incremental", "--as-of", bigStart.plus(Duration.ofDays(4)).toString()}));
+                IncrementalJob.RunResult r = new IncrementalJob(spark, s, wh, Clock.systemUTC()).run(CommandLine.parse(new String[] {
+                    "--mode", "incremental", "--as-of", bigStart.plus(Duration.ofDays(4)).toString()}).request());
                 long read = r.batches().stream().mapToLong(x -> x.number("rows_read")).sum();
                 if (read != bigWritten) {
                     leaks.add("the big batch read " + read + " rows, not " + bigWritten);

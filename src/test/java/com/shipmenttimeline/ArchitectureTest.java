@@ -1,17 +1,30 @@
 package com.shipmenttimeline;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** Data flows one way: schemas -> transforms -> jobs. Transforms do no I/O and know nothing of jobs. */
+/**
+ * Data flows one way: schemas -> transforms -> jobs; inside jobs, the entry point and the command
+ * line sit on top, the two jobs and their run skeleton below them, then the rooms they use (source,
+ * lake, warehouse, metrics), and configuration at the bottom. Development tools are never on the run path.
+ */
 class ArchitectureTest {
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("com.shipmenttimeline");
+
+    private static final String JOBS = "com.shipmenttimeline.jobs";
+    /** Every room below the command line. */
+    private static final String[] BELOW_CLI = {JOBS + ".run..", JOBS + ".source..", JOBS + ".lake..", JOBS + ".warehouse..",
+        JOBS + ".metrics..", JOBS + ".config..", JOBS + ".dev.."};
+    /** What a base or incremental run executes. */
+    private static final String[] RUN_PATH = {JOBS + ".run..", JOBS + ".source..", JOBS + ".lake..", JOBS + ".warehouse..",
+        JOBS + ".metrics..", JOBS + ".config.."};
 
     @Test
     void transformsDoNotDependOnJobs() {
@@ -36,5 +49,43 @@ class ArchitectureTest {
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("org.apache.spark.sql.DataFrameWriter")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("org.apache.spark.sql.SparkSession")
                 .check(CLASSES);
+    }
+
+    @Test
+    void nothingBelowTheCommandLineImportsIt() {
+        noClasses().that().resideInAnyPackage(BELOW_CLI).should().dependOnClassesThat()
+                .resideInAPackage(JOBS + ".cli..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName(JOBS + ".Launcher")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theRunPathNeverImportsTheDevelopmentTools() {
+        noClasses().that().resideInAnyPackage(RUN_PATH).should().dependOnClassesThat().resideInAPackage(JOBS + ".dev..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theRoomsTheJobsUseDoNotReachBackIntoTheJobs() {
+        noClasses().that().resideInAnyPackage(JOBS + ".source..", JOBS + ".lake..", JOBS + ".warehouse..", JOBS + ".metrics..",
+                JOBS + ".config..").should().dependOnClassesThat().resideInAPackage(JOBS + ".run..").check(CLASSES);
+    }
+
+    @Test
+    void theSourceAndTheLakeKnowNothingOfTheWarehouseOrTheMetrics() {
+        noClasses().that().resideInAnyPackage(JOBS + ".source..", JOBS + ".lake..").should().dependOnClassesThat()
+                .resideInAnyPackage(JOBS + ".warehouse..", JOBS + ".metrics..").check(CLASSES);
+    }
+
+    @Test
+    void configurationDependsOnNoOtherRoom() {
+        noClasses().that().resideInAPackage(JOBS + ".config..").should().dependOnClassesThat()
+                .resideInAnyPackage(JOBS + ".cli..", JOBS + ".run..", JOBS + ".source..", JOBS + ".lake..", JOBS + ".warehouse..",
+                        JOBS + ".metrics..", JOBS + ".dev..").check(CLASSES);
+    }
+
+    @Test
+    void theRoomsOfJobsFormNoCycle() {
+        slices().matching(JOBS + ".(*)..").should().beFreeOfCycles().check(CLASSES);
     }
 }

@@ -232,7 +232,7 @@ class EmrDeploymentTest {
             assertEquals(condition, p.get("MetricName").asText() + ">" + p.get("Threshold").asText(), name);
             assertEquals("GreaterThanThreshold", p.get("ComparisonOperator").asText());
             assertEquals("AlertTopic", p.at("/AlarmActions/0/Ref").asText());
-            assertTrue(com.shipmenttimeline.jobs.RunMetrics.NAMES.contains(p.get("MetricName").asText()),
+            assertTrue(com.shipmenttimeline.jobs.metrics.RunMetrics.NAMES.contains(p.get("MetricName").asText()),
                     "the jobs publish " + p.get("MetricName").asText());
         });
         assertEquals(86400, r.get("DailyCostAlarm").at("/Properties/Period").asInt(), "cost is summed over a day");
@@ -326,7 +326,7 @@ class EmrDeploymentTest {
         try {
             EmrSteps.parse(args, Map.of(), Map.of());
             fail("an unknown flag must not parse");
-        } catch (com.shipmenttimeline.jobs.UsageException expected) {
+        } catch (com.shipmenttimeline.jobs.config.UsageException expected) {
             assertTrue(expected.getMessage().contains("--no-such-flag"), expected.getMessage());
         }
     }

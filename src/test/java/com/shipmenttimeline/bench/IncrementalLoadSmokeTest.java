@@ -1,9 +1,10 @@
 package com.shipmenttimeline.bench;
 
+import com.shipmenttimeline.jobs.warehouse.EmbeddedWarehouseServer;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.shipmenttimeline.jobs.EmbeddedWarehouseServer;
 import com.shipmenttimeline.testing.SharedSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

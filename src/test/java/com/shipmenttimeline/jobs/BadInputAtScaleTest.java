@@ -1,5 +1,8 @@
 package com.shipmenttimeline.jobs;
 
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.dev.SampleDataGenerator;
+
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.get_json_object;
 import static org.junit.jupiter.api.Assertions.assertEquals;

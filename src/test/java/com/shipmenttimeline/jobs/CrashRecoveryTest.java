@@ -1,5 +1,8 @@
 package com.shipmenttimeline.jobs;
 
+import com.shipmenttimeline.jobs.dev.FaultInjection;
+import com.shipmenttimeline.jobs.lake.TimelineLake;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

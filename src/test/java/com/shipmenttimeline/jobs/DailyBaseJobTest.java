@@ -1,5 +1,15 @@
 package com.shipmenttimeline.jobs;
 
+import com.shipmenttimeline.jobs.cli.CommandLine;
+import com.shipmenttimeline.jobs.run.RunRequest;
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.config.UsageException;
+import com.shipmenttimeline.jobs.lake.TimelineLake;
+import com.shipmenttimeline.jobs.run.DailyBaseJob;
+import com.shipmenttimeline.jobs.source.InputFileException;
+import com.shipmenttimeline.jobs.warehouse.Warehouse;
+import com.shipmenttimeline.jobs.warehouse.WarehouseException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -51,7 +61,7 @@ class DailyBaseJobTest {
     DailyBaseJob.RunResult base(Settings s, String... args) {
         try (Warehouse w = TestWarehouse.open(schema)) {
             String[] all = Stream.concat(Stream.of("--mode", "daily_base"), Stream.of(args)).toArray(String[]::new);
-            return new DailyBaseJob(SharedSpark.get(), s, w, Clock.systemUTC()).run(RunRequest.parse(all));
+            return new DailyBaseJob(SharedSpark.get(), s, w, Clock.systemUTC()).run(CommandLine.parse(all).request());
         }
     }
 
@@ -176,7 +186,7 @@ class DailyBaseJobTest {
     void aPlainRealtimeViewIsAlwaysCurrentAndRebuildSwitchesItsKind() {
         Settings plain = settings(SAMPLE, "warehouse.realtime-view=plain");
         try (Warehouse w = Warehouse.open(plain.warehouse())) {
-            new DailyBaseJob(SharedSpark.get(), plain, w, Clock.systemUTC()).run(RunRequest.parse("--mode daily_base --date 2025-07-12".split(" ")));
+            new DailyBaseJob(SharedSpark.get(), plain, w, Clock.systemUTC()).run(CommandLine.parse("--mode daily_base --date 2025-07-12".split(" ")).request());
         }
         assertEquals(1, TestWarehouse.count("SELECT count(*) FROM pg_views WHERE schemaname = '" + schema + "' AND viewname = 'shipment_timeline_realtime'"));
         long rows = TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_base"));

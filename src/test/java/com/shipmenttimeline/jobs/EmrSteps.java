@@ -1,5 +1,9 @@
 package com.shipmenttimeline.jobs;
 
+import com.shipmenttimeline.jobs.cli.CommandLine;
+import com.shipmenttimeline.jobs.run.RunRequest;
+import com.shipmenttimeline.jobs.config.Settings;
+
 import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,14 +48,15 @@ public final class EmrSteps {
         }
         String jar = args.get(i);
         String[] appArgs = args.subList(i + 1, args.size()).toArray(String[]::new);
-        RunRequest request = RunRequest.parse(appArgs);
+        CommandLine line = CommandLine.parse(appArgs);
+        RunRequest request = line.request();
         Map<String, String> env = new LinkedHashMap<>();
         conf.forEach((k, v) -> {
             if (k.startsWith("spark.yarn.appMasterEnv.")) {
                 env.put(k.substring("spark.yarn.appMasterEnv.".length()), v);
             }
         });
-        Settings settings = Settings.load(request.confFile(), request.overrides(), ConfigFactory.parseMap(env));
+        Settings settings = Settings.load(line.confFile(), line.overrides(), ConfigFactory.parseMap(env));
         return new Parsed(submit, conf, jar, request, settings);
     }
 

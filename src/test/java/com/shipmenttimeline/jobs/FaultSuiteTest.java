@@ -1,5 +1,10 @@
 package com.shipmenttimeline.jobs;
 
+import com.shipmenttimeline.jobs.lake.TimelineLake;
+import com.shipmenttimeline.jobs.run.IncrementalJob;
+import com.shipmenttimeline.jobs.run.StageLog;
+import com.shipmenttimeline.jobs.source.InputFileException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

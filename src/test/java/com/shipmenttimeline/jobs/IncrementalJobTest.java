@@ -1,5 +1,15 @@
 package com.shipmenttimeline.jobs;
 
+import com.shipmenttimeline.jobs.cli.CommandLine;
+import com.shipmenttimeline.jobs.run.RunRequest;
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.lake.TimelineLake;
+import com.shipmenttimeline.jobs.run.DailyBaseJob;
+import com.shipmenttimeline.jobs.run.IncrementalJob;
+import com.shipmenttimeline.jobs.warehouse.RunRecord;
+import com.shipmenttimeline.jobs.warehouse.Warehouse;
+import com.shipmenttimeline.jobs.warehouse.WarehouseBusyException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,7 +112,7 @@ class IncrementalJobTest {
         DailyBaseJob.RunResult base(String... args) {
             upload();
             try (Warehouse w = TestWarehouse.open(schema, jdbcUrl)) {
-                return new DailyBaseJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(RunRequest.parse(args));
+                return new DailyBaseJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(CommandLine.parse(args).request());
             }
         }
 
@@ -110,7 +120,7 @@ class IncrementalJobTest {
             upload();
             try (Warehouse w = TestWarehouse.open(schema, jdbcUrl)) {
                 String[] all = Stream.concat(Stream.of("--mode", "incremental"), Stream.of(args)).toArray(String[]::new);
-                return new IncrementalJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(RunRequest.parse(all));
+                return new IncrementalJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(CommandLine.parse(all).request());
             }
         }
 

@@ -1,5 +1,11 @@
 package com.shipmenttimeline.jobs;
 
+import com.shipmenttimeline.jobs.cli.CommandLine;
+import com.shipmenttimeline.jobs.run.Mode;
+import com.shipmenttimeline.jobs.run.RunRequest;
+import com.shipmenttimeline.jobs.config.UsageException;
+import com.shipmenttimeline.jobs.run.DailyBaseJob;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,7 +79,7 @@ class LauncherTest {
 
     @Test
     void theRunbookLineParsesAsWritten() {
-        RunRequest r = RunRequest.parse("--mode daily_base --rebuild --date 2025-07-11".split(" "));
+        RunRequest r = CommandLine.parse("--mode daily_base --rebuild --date 2025-07-11".split(" ")).request();
         assertEquals(Mode.DAILY_BASE, r.mode());
         assertTrue(r.rebuild());
         assertEquals(java.time.Instant.parse("2025-07-11T00:00:00Z"), r.asOf().orElseThrow());
@@ -83,12 +89,12 @@ class LauncherTest {
 
     @org.junit.jupiter.api.Test
     void backfillToSetsTheReferenceTimeToTheEndOfThatDayAndIsCheckedLikeEveryFlag() {
-        RunRequest r = RunRequest.parse("--mode backfill --from 2025-07-01 --to 2025-07-05".split(" "));
+        RunRequest r = CommandLine.parse("--mode backfill --from 2025-07-01 --to 2025-07-05".split(" ")).request();
         assertEquals(java.time.Instant.parse("2025-07-06T00:00:00Z"), r.asOf().orElseThrow());
         assertEquals(java.time.LocalDate.parse("2025-07-05"), r.to().orElseThrow());
         for (String bad : java.util.List.of("--mode daily_base --to 2025-07-05", "--mode backfill --from 2025-07-05 --to 2025-07-01",
                 "--mode backfill --from 2025-07-01 --to 2025-07-05 --date 2025-07-09", "--mode backfill --from 2025-07-01 --to 07/05")) {
-            org.junit.jupiter.api.Assertions.assertThrows(UsageException.class, () -> RunRequest.parse(bad.split(" ")), bad);
+            org.junit.jupiter.api.Assertions.assertThrows(UsageException.class, () -> CommandLine.parse(bad.split(" ")).request(), bad);
         }
     }
 }

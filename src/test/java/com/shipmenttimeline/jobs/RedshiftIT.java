@@ -1,5 +1,11 @@
 package com.shipmenttimeline.jobs;
 
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.config.SparkSessions;
+import com.shipmenttimeline.jobs.lake.TimelineLake;
+import com.shipmenttimeline.jobs.warehouse.RedshiftConnector;
+import com.shipmenttimeline.jobs.warehouse.Warehouse;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

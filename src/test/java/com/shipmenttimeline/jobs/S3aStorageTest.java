@@ -1,5 +1,8 @@
 package com.shipmenttimeline.jobs;
 
+import com.shipmenttimeline.jobs.lake.TimelineLake;
+import com.shipmenttimeline.jobs.run.IncrementalJob;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

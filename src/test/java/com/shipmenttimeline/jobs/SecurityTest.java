@@ -1,5 +1,8 @@
 package com.shipmenttimeline.jobs;
 
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.config.UsageException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

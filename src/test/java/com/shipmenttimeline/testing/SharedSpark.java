@@ -1,7 +1,8 @@
 package com.shipmenttimeline.testing;
 
-import com.shipmenttimeline.jobs.Settings;
-import com.shipmenttimeline.jobs.SparkSessions;
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.config.SparkSessions;
+
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;

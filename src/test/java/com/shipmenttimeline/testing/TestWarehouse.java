@@ -1,7 +1,8 @@
 package com.shipmenttimeline.testing;
 
-import com.shipmenttimeline.jobs.Settings;
-import com.shipmenttimeline.jobs.Warehouse;
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.warehouse.Warehouse;
+
 import com.shipmenttimeline.schemas.SqlDialect;
 import com.shipmenttimeline.schemas.WarehouseDdl;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;

@@ -1,0 +1,397 @@
+package com.shipmenttimeline.jobs.config;
+
+import com.shipmenttimeline.schemas.WarehouseDdl;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import java.io.File;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every setting, read once at start-up from HOCON into typed records and checked. Precedence, highest
+ * first: command-line {@code key=value}, environment variables, the {@code --conf} file, then
+ * {@code reference.conf}. A bad value is a {@link UsageException} naming the key.
+ */
+public record Settings(
+        Paths paths, SparkSettings spark, WarehouseSettings warehouse, int windowDays, Duration futureTolerance,
+        IncrementalSettings incremental, GeneratorSettings generator, MetricsSettings metrics, MonitorSettings monitor) {
+
+    /** Where each run's figures go besides the log and processing_runs. */
+    public enum MetricsSink { LOG, CLOUDWATCH }
+
+    /** Run metrics: the sink, the CloudWatch namespace and dimension, and the cost model. */
+    public record MetricsSettings(MetricsSink sink, String namespace, String environment, Optional<String> region,
+            Optional<java.net.URI> endpoint, double clusterCostPerHour) {}
+
+    /** The alert thresholds of ARCHITECTURE.md, for {@code --mode monitor} and the CloudWatch alarms. */
+    public record MonitorSettings(Duration maxLag, double maxErrorRate, long maxMissingEvents, double maxDailyCost) {}
+
+    /**
+     * The production warehouse: the spark-redshift connector stages rows through {@code tempdir} on
+     * S3, Redshift reading and writing it as {@code iamRoleArn}. The JDBC connection authenticates
+     * with IAM (no password) and always uses TLS.
+     */
+    public record RedshiftSettings(String tempdir, String iamRoleArn, String tempdirRegion, String sslMode) {}
+
+    /** The streaming source and trigger of the incremental job. Empty processing time: Trigger.AvailableNow. */
+    public record IncrementalSettings(int maxFilesPerTrigger, Duration maxFileAge, Optional<Duration> processingTime) {}
+
+    public record Paths(String raw, String lake, String streamingCheckpoint) {}
+
+    public record SparkSettings(String master, String appName, int shufflePartitions, boolean uiEnabled,
+            Map<String, String> extra) {}
+
+    public enum WarehouseKind { EMBEDDED, POSTGRES, REDSHIFT }
+
+    /** When the realtime view is refreshed: after every committed run, after base runs only, or never. */
+    public enum RefreshPolicy { EVERY_RUN, BASE_ONLY, NEVER }
+
+    /** The password itself is never held here: only the name of the variable that holds it. */
+    public record WarehouseSettings(WarehouseKind kind, String jdbcUrl, String user, String passwordEnv, String schema,
+            int batchSize, RefreshPolicy refreshView, boolean materializedView, String embeddedDataDir, int embeddedPort,
+            Duration leaseTtl, Duration leaseWait, RedshiftSettings redshift) {
+
+        /** The password from the environment, if that variable is set and not empty. */
+        public Optional<String> password() {
+            String v = System.getenv(passwordEnv);
+            return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v);
+        }
+    }
+
+    public record GeneratorSettings(long events, int days, Optional<LocalDate> endDate, long seed, double defectRate,
+            boolean whenEmpty, Duration holdBack, String incoming, double jsonShare) {}
+
+    private static final String ROOT = "timeline";
+
+    /**
+     * @param confFile a path, or the name of a bundled environment file ({@code local},
+     *     {@code emr-dev}, {@code emr-prod}); null for the reference defaults alone
+     * @param overrides {@code key=value} pairs from the command line; keys may omit {@code timeline.}
+     */
+    public static Settings load(String confFile, List<String> overrides) {
+        return load(confFile, overrides, ConfigFactory.systemEnvironment());
+    }
+
+    /**
+     * As {@link #load(String, List)}, with the environment variables that {@code ${VAR}}
+     * substitutions see given explicitly (tests give the ones an EMR step sets).
+     */
+    public static Settings load(String confFile, List<String> overrides, Config environment) {
+        Config reference = ConfigFactory.defaultReferenceUnresolved();
+        Config file = confFile == null ? ConfigFactory.empty() : parseConfFile(confFile);
+        Config cli = parseOverrides(overrides);
+        Config user = cli.withFallback(file);
+        rejectUnknownKeys(user, reference);
+        Config resolved;
+        try {
+            resolved = ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).withFallback(environment)
+                    .resolve(com.typesafe.config.ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+            resolved.checkValid(ConfigFactory.defaultReference(), ROOT);
+        } catch (ConfigException e) {
+            throw new UsageException("bad configuration: " + oneLine(e.getMessage()));
+        }
+        return fromConfig(resolved.getConfig(ROOT));
+    }
+
+    private static Config parseConfFile(String confFile) {
+        File f = new File(confFile);
+        try {
+            if (f.isFile()) {
+                return ConfigFactory.parseFile(f, ConfigParseOptions.defaults().setAllowMissing(false));
+            }
+            String resource = "conf/" + confFile + (confFile.endsWith(".conf") ? "" : ".conf");
+            Config bundled = ConfigFactory.parseResources(Settings.class.getClassLoader(), resource);
+            if (bundled.isEmpty()) {
+                throw new UsageException("--conf " + confFile + ": no such file (nor a bundled environment: local, emr-dev, emr-prod)");
+            }
+            return bundled;
+        } catch (ConfigException e) {
+            throw new UsageException("--conf " + confFile + ": " + oneLine(e.getMessage()));
+        }
+    }
+
+    /**
+     * {@code key=value} pairs. A value that starts with a quote, brace or bracket is HOCON; any other is
+     * the plain string as typed, so that {@code paths.raw=s3://bucket} keeps its {@code //} (HOCON
+     * would read it as the start of a comment).
+     */
+    private static Config parseOverrides(List<String> overrides) {
+        Config result = ConfigFactory.empty();
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("override '" + o + "' is not key=value");
+            }
+            String key = o.substring(0, eq).trim();
+            if (!key.startsWith(ROOT + ".")) {
+                key = ROOT + "." + key;
+            }
+            String value = o.substring(eq + 1).trim();
+            Config one;
+            try {
+                if (value.startsWith("\"") || value.startsWith("{") || value.startsWith("[")) {
+                    one = ConfigFactory.parseString(key + " = " + value);
+                } else {
+                    one = ConfigFactory.parseMap(Map.of(key, value));
+                }
+            } catch (ConfigException e) {
+                throw new UsageException("override '" + o + "': " + oneLine(e.getMessage()));
+            }
+            result = one.withFallback(result);
+        }
+        return result;
+    }
+
+    private static void rejectUnknownKeys(Config user, Config reference) {
+        for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+            String key = e.getKey();
+            if (!key.startsWith(ROOT + ".")) {
+                throw new UsageException("unknown configuration key '" + key + "': every key lives under 'timeline.'");
+            }
+            if (key.startsWith(ROOT + ".spark.extra.")) {
+                continue;
+            }
+            if (!reference.hasPathOrNull(key)) {
+                throw new UsageException("unknown configuration key '" + key + "' (see conf/reference.conf for every key)");
+            }
+        }
+    }
+
+    static Settings fromConfig(Config c) {
+        Paths paths = new Paths(nonEmpty(c, "paths.raw"), nonEmpty(c, "paths.lake"), nonEmpty(c, "paths.streaming-checkpoint"));
+
+        Map<String, String> extra = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> e : c.getConfig("spark.extra").entrySet()) {
+            String key = e.getKey().replace("\"", "");
+            if (!key.startsWith("spark.")) {
+                throw new UsageException("timeline.spark.extra." + key + ": only spark.* settings belong here");
+            }
+            extra.put(key, String.valueOf(e.getValue().unwrapped()));
+        }
+        SparkSettings spark = new SparkSettings(c.getString("spark.master").trim(), nonEmpty(c, "spark.app-name"),
+                positive(c, "spark.shuffle-partitions"), c.getBoolean("spark.ui-enabled"), Map.copyOf(extra));
+
+        WarehouseKind kind = enumValue(c, "warehouse.kind", WarehouseKind.class);
+        String jdbcUrl = c.getString("warehouse.jdbc-url").trim();
+        if (kind != WarehouseKind.EMBEDDED && jdbcUrl.isEmpty()) {
+            throw new UsageException("timeline.warehouse.jdbc-url is required when warehouse.kind = "
+                    + kind.name().toLowerCase(Locale.ROOT) + " (or set TIMELINE_JDBC_URL)");
+        }
+        if (!jdbcUrl.isEmpty() && !jdbcUrl.startsWith("jdbc:")) {
+            throw new UsageException("timeline.warehouse.jdbc-url must start with jdbc: (got '" + redactUrl(jdbcUrl) + "')");
+        }
+        if (jdbcUrl.toLowerCase(Locale.ROOT).contains("password=")) {
+            throw new UsageException("timeline.warehouse.jdbc-url must not carry a password; put it in the variable named by warehouse.password-env");
+        }
+        String schema = c.getString("warehouse.schema");
+        try {
+            WarehouseDdl.checkIdentifier(schema, "timeline.warehouse.schema");
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        RefreshPolicy refresh = enumValue(c, "warehouse.refresh-view", RefreshPolicy.class);
+        String viewKind = c.getString("warehouse.realtime-view").trim();
+        if (!viewKind.equals("materialized") && !viewKind.equals("plain")) {
+            throw new UsageException("timeline.warehouse.realtime-view must be materialized or plain (got '" + viewKind + "')");
+        }
+        int port = c.getInt("warehouse.embedded.port");
+        if (port < 1024 || port > 65535) {
+            throw new UsageException("timeline.warehouse.embedded.port must be between 1024 and 65535 (got " + port + ")");
+        }
+        String user = c.getString("warehouse.user").trim();
+        RedshiftSettings redshift = redshift(c, kind, jdbcUrl, user);
+        WarehouseSettings warehouse = new WarehouseSettings(kind, jdbcUrl, user,
+                nonEmpty(c, "warehouse.password-env"), schema, positive(c, "warehouse.batch-size"),
+                refresh, viewKind.equals("materialized"), nonEmpty(c, "warehouse.embedded.data-dir"), port,
+                positiveDuration(c, "warehouse.lease.ttl"), nonNegativeDuration(c, "warehouse.lease.wait"), redshift);
+
+        int windowDays = positive(c, "base.window-days");
+        String trigger = c.getString("incremental.trigger").trim();
+        Optional<Duration> processingTime;
+        if (trigger.equals("available-now")) {
+            processingTime = Optional.empty();
+        } else {
+            try {
+                processingTime = Optional.of(c.getDuration("incremental.trigger"));
+            } catch (ConfigException e) {
+                throw new UsageException("timeline.incremental.trigger must be available-now or an interval such as '5 minutes' (got '"
+                        + trigger + "')");
+            }
+        }
+        IncrementalSettings incremental = new IncrementalSettings(positive(c, "incremental.max-files-per-trigger"),
+                positiveDuration(c, "incremental.max-file-age"), processingTime);
+        Duration tolerance = nonNegativeDuration(c, "validation.future-tolerance");
+
+        String end = c.getString("generator.end-date").trim();
+        Optional<LocalDate> endDate;
+        try {
+            endDate = end.isEmpty() ? Optional.empty() : Optional.of(LocalDate.parse(end));
+        } catch (DateTimeParseException e) {
+            throw new UsageException("timeline.generator.end-date must be YYYY-MM-DD (got '" + end + "')");
+        }
+        double defectRate = c.getDouble("generator.defect-rate");
+        if (defectRate < 0 || defectRate > 1) {
+            throw new UsageException("timeline.generator.defect-rate must be between 0 and 1 (got " + defectRate + ")");
+        }
+        long events = c.getLong("generator.events");
+        if (events < 1) {
+            throw new UsageException("timeline.generator.events must be at least 1 (got " + events + ")");
+        }
+        GeneratorSettings generator = new GeneratorSettings(events, positive(c, "generator.days"), endDate,
+                c.getLong("generator.seed"), defectRate, c.getBoolean("generator.when-empty"),
+                nonNegativeDuration(c, "generator.hold-back"), nonEmpty(c, "generator.incoming"), share(c, "generator.json-share"));
+        return new Settings(paths, spark, warehouse, windowDays, tolerance, incremental, generator, metrics(c), monitor(c));
+    }
+
+    private static final java.util.regex.Pattern ROLE_ARN = java.util.regex.Pattern.compile("arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+");
+
+    private static RedshiftSettings redshift(Config c, WarehouseKind kind, String jdbcUrl, String user) {
+        RedshiftSettings r = new RedshiftSettings(c.getString("warehouse.redshift.tempdir").trim(),
+                c.getString("warehouse.redshift.iam-role-arn").trim(), c.getString("warehouse.redshift.tempdir-region").trim(),
+                c.getString("warehouse.redshift.ssl-mode").trim());
+        if (kind != WarehouseKind.REDSHIFT) {
+            return r;
+        }
+        if (!jdbcUrl.startsWith("jdbc:redshift:iam://")) {
+            throw new UsageException("timeline.warehouse.jdbc-url must be a jdbc:redshift:iam:// URL when warehouse.kind = redshift:"
+                    + " the connection authenticates with IAM, never a password (got '" + redactUrl(jdbcUrl) + "')");
+        }
+        if (jdbcUrl.contains("?") || jdbcUrl.contains(";")) {
+            throw new UsageException("timeline.warehouse.jdbc-url must carry no parameters when warehouse.kind = redshift;"
+                    + " the user goes in warehouse.user and TLS is always on (got '" + redactUrl(jdbcUrl) + "')");
+        }
+        if (user.isEmpty()) {
+            throw new UsageException("timeline.warehouse.user (the Redshift DbUser that IAM authentication signs in as) is required"
+                    + " when warehouse.kind = redshift");
+        }
+        if (!(r.tempdir().startsWith("s3://") || r.tempdir().startsWith("s3a://")) || r.tempdir().length() < 7) {
+            throw new UsageException("timeline.warehouse.redshift.tempdir must be an s3:// or s3a:// folder when warehouse.kind = redshift"
+                    + " (got '" + r.tempdir() + "')");
+        }
+        if (!ROLE_ARN.matcher(r.iamRoleArn()).matches()) {
+            throw new UsageException("timeline.warehouse.redshift.iam-role-arn must be an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)"
+                    + " when warehouse.kind = redshift (got '" + r.iamRoleArn() + "')");
+        }
+        if (!r.sslMode().equals("verify-full") && !r.sslMode().equals("verify-ca")) {
+            throw new UsageException("timeline.warehouse.redshift.ssl-mode must be verify-full or verify-ca (got '" + r.sslMode() + "')");
+        }
+        return r;
+    }
+
+    private static MetricsSettings metrics(Config c) {
+        MetricsSink sink = enumValue(c, "metrics.sink", MetricsSink.class);
+        String endpoint = c.getString("metrics.endpoint").trim();
+        Optional<java.net.URI> uri = Optional.empty();
+        if (!endpoint.isEmpty()) {
+            try {
+                uri = Optional.of(new java.net.URI(endpoint));
+            } catch (java.net.URISyntaxException e) {
+                throw new UsageException("timeline.metrics.endpoint is not a URI (got '" + endpoint + "')");
+            }
+            if (uri.get().getScheme() == null || !uri.get().getScheme().startsWith("http")) {
+                throw new UsageException("timeline.metrics.endpoint must be an http:// or https:// URI (got '" + endpoint + "')");
+            }
+        }
+        String region = c.getString("metrics.region").trim();
+        double cost = c.getDouble("metrics.cluster-cost-per-hour");
+        if (cost < 0) {
+            throw new UsageException("timeline.metrics.cluster-cost-per-hour must not be negative (got " + cost + ")");
+        }
+        return new MetricsSettings(sink, nonEmpty(c, "metrics.namespace"), nonEmpty(c, "metrics.environment"),
+                region.isEmpty() ? Optional.empty() : Optional.of(region), uri, cost);
+    }
+
+    private static double share(Config c, String key) {
+        double v = c.getDouble(key);
+        if (v < 0 || v > 1) {
+            throw new UsageException("timeline." + key + " must be between 0 and 1 (got " + v + ")");
+        }
+        return v;
+    }
+
+    private static MonitorSettings monitor(Config c) {
+        double rate = c.getDouble("monitor.max-error-rate");
+        if (rate < 0 || rate > 1) {
+            throw new UsageException("timeline.monitor.max-error-rate must be between 0 and 1 (got " + rate + ")");
+        }
+        long missing = c.getLong("monitor.max-missing-events");
+        double cost = c.getDouble("monitor.max-daily-cost");
+        if (missing < 0 || cost < 0) {
+            throw new UsageException("timeline.monitor.max-missing-events and max-daily-cost must not be negative");
+        }
+        return new MonitorSettings(positiveDuration(c, "monitor.max-lag"), rate, missing, cost);
+    }
+
+    private static String nonEmpty(Config c, String key) {
+        String v = c.getString(key).trim();
+        if (v.isEmpty()) {
+            throw new UsageException("timeline." + key + " must not be empty");
+        }
+        return v;
+    }
+
+    private static int positive(Config c, String key) {
+        int v;
+        try {
+            v = c.getInt(key);
+        } catch (ConfigException e) {
+            throw new UsageException("timeline." + key + " must be a whole number: " + oneLine(e.getMessage()));
+        }
+        if (v < 1) {
+            throw new UsageException("timeline." + key + " must be at least 1 (got " + v + ")");
+        }
+        return v;
+    }
+
+    private static Duration positiveDuration(Config c, String key) {
+        Duration d = nonNegativeDuration(c, key);
+        if (d.isZero()) {
+            throw new UsageException("timeline." + key + " must be longer than zero");
+        }
+        return d;
+    }
+
+    private static Duration nonNegativeDuration(Config c, String key) {
+        try {
+            Duration d = c.getDuration(key);
+            if (d.isNegative()) {
+                throw new UsageException("timeline." + key + " must not be negative");
+            }
+            return d;
+        } catch (ConfigException e) {
+            throw new UsageException("timeline." + key + " must be a duration such as '24 hours': " + oneLine(e.getMessage()));
+        }
+    }
+
+    private static <E extends Enum<E>> E enumValue(Config c, String key, Class<E> type) {
+        String v = c.getString(key).trim();
+        try {
+            return Enum.valueOf(type, v.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            StringBuilder allowed = new StringBuilder();
+            for (E value : type.getEnumConstants()) {
+                allowed.append(allowed.length() == 0 ? "" : ", ").append(value.name().toLowerCase(Locale.ROOT));
+            }
+            throw new UsageException("timeline." + key + " must be one of " + allowed + " (got '" + v + "')");
+        }
+    }
+
+    public static String oneLine(String message) {
+        return message == null ? "" : message.replaceAll("\\s*\\n\\s*", " ").trim();
+    }
+
+    /** A JDBC URL fit for a log line: query parameters removed, in case one carries a credential. */
+    public static String redactUrl(String url) {
+        int q = url.indexOf('?');
+        return q < 0 ? url : url.substring(0, q) + "?…";
+    }
+}

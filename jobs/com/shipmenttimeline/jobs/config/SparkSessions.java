@@ -1,0 +1,44 @@
+package com.shipmenttimeline.jobs.config;
+
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/** Builds the SparkSession every entry point uses: UTC, Delta enabled, the configured partitions. */
+public final class SparkSessions {
+    private SparkSessions() {}
+
+    /** The settings every session of this project needs, whoever builds it (the jobs or the tests). */
+    public static Map<String, String> required(Settings.SparkSettings s) {
+        java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
+        conf.put("spark.sql.session.timeZone", "UTC");
+        conf.put("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
+        conf.put("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+        conf.put("spark.sql.shuffle.partitions", Integer.toString(s.shufflePartitions()));
+        conf.put("spark.ui.enabled", Boolean.toString(s.uiEnabled()));
+        // The whole timeline window is one shuffle: keep AQE from merging it into one task locally.
+        conf.put("spark.sql.adaptive.coalescePartitions.parallelismFirst", "true");
+        conf.put("spark.sql.parquet.int96RebaseModeInRead", "CORRECTED");
+        conf.put("spark.sql.parquet.datetimeRebaseModeInRead", "CORRECTED");
+        // What the driver keeps in memory for the live UI, even with the UI off: each SQL execution's
+        // plan graph and metrics (Spark keeps 1000), and each finished streaming query's progress (100).
+        // In a JVM that runs many batches (a notebook, a processing-time trigger) that is most of the
+        // heap growth; the history server reads the event log and is not affected.
+        conf.put("spark.sql.ui.retainedExecutions", "100");
+        conf.put("spark.sql.streaming.ui.retainedQueries", "10");
+        conf.put("spark.ui.retainedJobs", "200");
+        conf.put("spark.ui.retainedStages", "200");
+        conf.putAll(s.extra());
+        return conf;
+    }
+
+    public static SparkSession create(Settings.SparkSettings s) {
+        SparkSession.Builder b = SparkSession.builder().appName(s.appName());
+        if (!s.master().isEmpty()) {
+            b = b.master(s.master());
+        }
+        for (Map.Entry<String, String> e : required(s).entrySet()) {
+            b = b.config(e.getKey(), e.getValue());
+        }
+        return b.getOrCreate();
+    }
+}

@@ -1,0 +1,115 @@
+package com.shipmenttimeline.jobs.metrics;
+
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.warehouse.Warehouse;
+import com.shipmenttimeline.jobs.warehouse.WarehouseException;
+
+import com.shipmenttimeline.schemas.WarehouseTables;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * {@code --mode monitor}: the alert conditions of ARCHITECTURE.md evaluated against the warehouse's
+ * checkpoint and run history, one line each, no Spark. From a cron, an EMR step or a notebook.
+ *
+ * <ul>
+ *   <li>processing_lag: now minus the checkpoint (the newest event in the timeline); WARNING.
+ *   <li>error_rate: quarantined over read, summed over the runs of the last 24 hours; CRITICAL.
+ *   <li>missing_events: late events not yet in the timeline; WARNING.
+ *   <li>daily_cost: the estimated cost of the last 24 hours' runs; INFO.
+ * </ul>
+ */
+public final class Monitor {
+    public enum Severity { OK, INFO, WARNING, CRITICAL }
+
+    /** One evaluated condition. */
+    public record Condition(String name, Severity severity, String value, String threshold, double figure) {
+        String line() {
+            return String.format(Locale.ROOT, "%-8s %-15s %s (threshold %s)", severity, name, value, threshold);
+        }
+    }
+
+    private final Warehouse warehouse;
+    private final Settings.MonitorSettings limits;
+
+    public Monitor(Warehouse warehouse, Settings.MonitorSettings limits) {
+        this.warehouse = warehouse;
+        this.limits = limits;
+    }
+
+    public List<Condition> evaluate(Instant now) {
+        warehouse.ensureObjects();
+        try (Connection c = warehouse.connect()) {
+            List<Condition> out = new ArrayList<>();
+            Optional<Instant> checkpoint = warehouse.checkpoint(c);
+            if (checkpoint.isEmpty()) {
+                out.add(new Condition("processing_lag", Severity.WARNING, "no checkpoint yet: no run has committed", minutes(limits.maxLag()),
+                        Double.NaN));
+            } else {
+                Duration lag = Duration.between(checkpoint.get(), now);
+                out.add(new Condition("processing_lag", lag.compareTo(limits.maxLag()) > 0 ? Severity.WARNING : Severity.OK,
+                        minutes(lag) + " behind (checkpoint " + checkpoint.get() + ")", minutes(limits.maxLag()), lag.toMillis() / 1000.0));
+            }
+            long[] day = lastDay(c, now.minus(Duration.ofHours(24)));
+            double rate = day[1] == 0 ? 0 : (double) day[0] / day[1];
+            out.add(new Condition("error_rate", rate > limits.maxErrorRate() ? Severity.CRITICAL : Severity.OK,
+                    String.format(Locale.ROOT, "%.2f%% (%d quarantined of %d read in 24 h)", 100 * rate, day[0], day[1]),
+                    String.format(Locale.ROOT, "%.2f%%", 100 * limits.maxErrorRate()), 100 * rate));
+            long missing = warehouse.missingEvents(c);
+            out.add(new Condition("missing_events", missing > limits.maxMissingEvents() ? Severity.WARNING : Severity.OK,
+                    missing + " late events not yet in the timeline", Long.toString(limits.maxMissingEvents()), missing));
+            double cost = day[2] / 1_000_000.0;
+            out.add(new Condition("daily_cost", cost > limits.maxDailyCost() ? Severity.INFO : Severity.OK,
+                    String.format(Locale.ROOT, "$%.2f estimated in 24 h", cost), String.format(Locale.ROOT, "$%.2f", limits.maxDailyCost()), cost));
+            return out;
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read the checkpoint and run history", e);
+        }
+    }
+
+    /** Quarantined, read, and the cost in micro-dollars, over the succeeded runs finished since {@code since}. */
+    private long[] lastDay(Connection c, Instant since) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(quarantined), 0), COALESCE(SUM(rows_read), 0),"
+                + " COALESCE(SUM(estimated_cost_usd), 0) FROM " + warehouse.ddl().qualified(WarehouseTables.RUNS)
+                + " WHERE status = 'succeeded' AND finished_at >= ?")) {
+            ps.setTimestamp(1, Timestamp.from(since));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2), Math.round(rs.getDouble(3) * 1_000_000)};
+            }
+        }
+    }
+
+    private static String minutes(Duration d) {
+        return String.format(Locale.ROOT, "%.1f min", d.toMillis() / 60_000.0);
+    }
+
+    /** Prints one line per condition; true when any is CRITICAL (the launcher then exits 5). */
+    public static boolean print(List<Condition> conditions, PrintStream out) {
+        conditions.forEach(c -> out.println(c.line()));
+        return conditions.stream().anyMatch(c -> c.severity() == Severity.CRITICAL);
+    }
+
+    /** The figures the alarms watch between runs: lag and missing events. */
+    public static List<MetricValue> data(List<Condition> conditions) {
+        List<MetricValue> d = new ArrayList<>();
+        for (Condition c : conditions) {
+            if (c.name().equals("processing_lag") && !Double.isNaN(c.figure())) {
+                d.add(new MetricValue(RunMetrics.PROCESSING_LAG, c.figure(), "Seconds", java.util.Map.of()));
+            } else if (c.name().equals("missing_events")) {
+                d.add(new MetricValue(RunMetrics.MISSING, c.figure(), "Count", java.util.Map.of()));
+            }
+        }
+        return d;
+    }
+}

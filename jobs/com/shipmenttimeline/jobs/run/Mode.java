@@ -1,0 +1,52 @@
+package com.shipmenttimeline.jobs.run;
+
+
+import com.shipmenttimeline.jobs.config.UsageException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** What a launch does, named as on the command line ({@code --mode daily_base}). */
+public enum Mode {
+    DAILY_BASE("daily_base", "the nightly base run over the last W days"),
+    BACKFILL("backfill", "a base run whose window starts at --from (optionally reading up to --to)"),
+    INCREMENTAL("incremental", "take in the raw files that arrived since the last batch"),
+    GENERATE("generate", "write sample raw events, locations and packages"),
+    DDL("ddl", "print the warehouse DDL (--dialect postgres|redshift)"),
+    QUERY("query", "run one SQL statement against the warehouse and print the rows (--sql \"...\")"),
+    MONITOR("monitor", "check the alert conditions against the warehouse; one line each, exit 5 on CRITICAL");
+
+    private final String flag;
+    private final String help;
+
+    Mode(String flag, String help) {
+        this.flag = flag;
+        this.help = help;
+    }
+
+    public String flag() {
+        return flag;
+    }
+
+    public String help() {
+        return help;
+    }
+
+    public static Mode parse(String value) {
+        for (Mode m : values()) {
+            if (m.flag.equals(value.toLowerCase(Locale.ROOT).replace('-', '_'))) {
+                return m;
+            }
+        }
+        throw new UsageException("--mode " + value + ": unknown mode; use one of " + names());
+    }
+
+    /** One line per mode, for --help. */
+    public static String describe() {
+        return Arrays.stream(values()).map(m -> String.format("  %-22s %s", m.flag(), m.help())).collect(Collectors.joining("\n"));
+    }
+
+    public static String names() {
+        return Arrays.stream(values()).map(Mode::flag).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,60 @@
+package com.shipmenttimeline.jobs.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.shipmenttimeline.jobs.warehouse.RedshiftConnectorTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+    @Test
+    void referenceDefaults() {
+        Settings s = Settings.load(null, List.of());
+        assertEquals(10, s.windowDays());
+        assertEquals(Duration.ofHours(24), s.futureTolerance());
+        assertEquals(Settings.WarehouseKind.EMBEDDED, s.warehouse().kind());
+        assertEquals("data/raw", s.paths().raw());
+        assertEquals("local[*]", s.spark().master());
+    }
+
+    @Test
+    void precedenceIsCommandLineThenFileThenReference(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("my.conf");
+        Files.writeString(conf, "timeline { data-dir = \"/srv/x\", base.window-days = 5, spark.shuffle-partitions = 3 }");
+        Settings s = Settings.load(conf.toString(), List.of("base.window-days=7"));
+        assertEquals(7, s.windowDays(), "command line beats the file");
+        assertEquals(3, s.spark().shufflePartitions(), "the file beats the reference");
+        assertEquals("/srv/x/raw", s.paths().raw(), "paths follow an overridden data-dir");
+    }
+
+    @Test
+    void bundledEnvironmentsHoldOnlyOverridesAndLoad() {
+        Settings dev = Settings.load("emr-dev", RedshiftConnectorTest.REDSHIFT_OVERRIDES);
+        assertEquals("s3://raw-bucket", dev.paths().raw());
+        assertEquals("s3://processed-bucket/redshift-temp", dev.warehouse().redshift().tempdir());
+        assertEquals(Settings.MetricsSink.CLOUDWATCH, dev.metrics().sink());
+        assertEquals("", dev.spark().master(), "spark-submit decides the master on EMR");
+        assertEquals(Settings.WarehouseKind.REDSHIFT, dev.warehouse().kind());
+        assertEquals("shipment_timeline", dev.warehouse().schema());
+    }
+
+    @Test
+    void thePasswordComesFromTheNamedVariableAndNeverFromAFile() {
+        Settings s = Settings.load(null, List.of("warehouse.password-env=NO_SUCH_VARIABLE_FOR_TESTS"));
+        assertTrue(s.warehouse().password().isEmpty());
+        assertTrue(Settings.load(null, List.of()).toString().contains("TIMELINE_DB_PASSWORD"), "the record holds the name only");
+    }
+
+    @Test
+    void aPlainOverrideKeepsItsDoubleSlashAndAQuotedOneIsHocon() {
+        Settings s = Settings.load(null, List.of("paths.raw=s3://bucket/raw", "paths.lake=\"/srv/lake\"", "base.window-days=4"));
+        assertEquals("s3://bucket/raw", s.paths().raw(), "HOCON would read // as a comment");
+        assertEquals("/srv/lake", s.paths().lake());
+        assertEquals(4, s.windowDays());
+    }
+}

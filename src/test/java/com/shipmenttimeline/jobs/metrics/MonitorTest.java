@@ -1,0 +1,95 @@
+package com.shipmenttimeline.jobs.metrics;
+
+import com.shipmenttimeline.jobs.Launcher;
+import com.shipmenttimeline.jobs.warehouse.Warehouse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.shipmenttimeline.testing.TestWarehouse;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code --mode monitor} against a real PostgreSQL warehouse whose checkpoint and run history the test writes. */
+class MonitorTest {
+    String schema;
+
+    @BeforeEach
+    void warehouse() {
+        schema = TestWarehouse.freshSchema();
+        try (Warehouse w = TestWarehouse.open(schema)) {
+            w.ensureObjects();
+        }
+    }
+
+    private void run(String id, String finishedAt, long read, long quarantined, double cost) {
+        TestWarehouse.execute("INSERT INTO " + schema + ".processing_runs (run_id, process_type, status, finished_at, rows_read, quarantined,"
+                + " estimated_cost_usd) VALUES ('" + id + "', 'incremental', 'succeeded', TIMESTAMP '" + finishedAt + "', " + read + ", "
+                + quarantined + ", " + cost + ")");
+    }
+
+    private void checkpoint(String at) {
+        TestWarehouse.execute("INSERT INTO " + schema + ".processing_checkpoints (checkpoint_id, last_processed_timestamp, status)"
+                + " VALUES ('shipment_timeline', TIMESTAMP '" + at + "', 'refreshed')");
+    }
+
+    /** Runs the launcher; returns the exit code and what it printed. */
+    private Object[] monitor(String asOf, String... more) {
+        List<String> args = new ArrayList<>(List.of("--mode", "monitor", "--as-of", asOf));
+        args.addAll(TestWarehouse.overrides(schema));
+        args.addAll(List.of(more));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Launcher.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Object[] {code, out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void aHealthyPipelinePrintsFourOkLinesAndExitsZero() {
+        checkpoint("2025-07-12 09:50:00");
+        run("r1", "2025-07-12 09:55:00", 10_000, 100, 1.25);
+        Object[] r = monitor("2025-07-12T10:00:00Z");
+        String text = (String) r[1];
+        assertEquals(0, r[0], text);
+        assertEquals(4, text.lines().filter(l -> l.startsWith("OK")).count(), text);
+        assertTrue(text.contains("processing_lag  10.0 min behind"), text);
+        assertTrue(text.contains("1.00% (100 quarantined of 10000 read in 24 h)"), text);
+        assertTrue(text.contains("$1.25 estimated in 24 h"), text);
+    }
+
+    @Test
+    void eachConditionFiresAtItsThresholdAndOnlyTheErrorRateIsCritical() {
+        checkpoint("2025-07-12 09:00:00");
+        run("old", "2025-07-10 09:00:00", 100, 90, 500); // older than 24 h: not counted
+        run("r1", "2025-07-12 01:00:00", 1_000, 30, 100);
+        run("r2", "2025-07-12 08:00:00", 1_000, 80, 60);
+        TestWarehouse.execute("INSERT INTO " + schema + ".late_events (event_id, run_id, recorded_at) SELECT 'E' || g, 'r2', now()"
+                + " FROM generate_series(1, 1001) g");
+        Object[] r = monitor("2025-07-12T10:00:00Z");
+        String text = (String) r[1];
+        assertEquals(Launcher.CRITICAL, r[0], text);
+        assertTrue(text.contains("WARNING  processing_lag  60.0 min behind"), text);
+        assertTrue(text.contains("CRITICAL error_rate      5.50% (110 quarantined of 2000 read in 24 h)"), text);
+        assertTrue(text.contains("WARNING  missing_events  1001 late events"), text);
+        assertTrue(text.contains("INFO     daily_cost      $160.00"), text);
+
+        // A late event the timeline holds is no longer missing; thresholds are configuration.
+        TestWarehouse.execute("DELETE FROM " + schema + ".late_events WHERE event_id = 'E1'");
+        Object[] relaxed = monitor("2025-07-12T10:00:00Z", "monitor.max-error-rate=0.06", "monitor.max-lag=2h", "monitor.max-daily-cost=200");
+        assertEquals(0, relaxed[0], (String) relaxed[1]);
+        assertTrue(((String) relaxed[1]).contains("OK       missing_events  1000 late events"), (String) relaxed[1]);
+    }
+
+    @Test
+    void anEmptyWarehouseWarnsThatNoRunHasCommitted() {
+        Object[] r = monitor("2025-07-12T10:00:00Z");
+        assertEquals(0, r[0]);
+        assertTrue(((String) r[1]).contains("WARNING  processing_lag  no checkpoint yet"), (String) r[1]);
+    }
+}

@@ -1,0 +1,159 @@
+package com.shipmenttimeline.jobs.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.shipmenttimeline.schemas.RawEvents;
+import com.shipmenttimeline.testing.SharedSpark;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RawEventSourceTest {
+    @TempDir
+    Path raw;
+
+    private static final String LINE = "{\"event_id\":\"%s\",\"shipment_id\":\"s1\",\"event_timestamp\":\"2025-07-11T10:00:00Z\",\"status\":\"A\"}";
+
+    private Path day(String date) throws IOException {
+        return Files.createDirectories(raw.resolve(RawEvents.EVENTS_DIR).resolve("ingest_date=" + date));
+    }
+
+    private static byte[] gzip(String text) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    private RawEventSource source() {
+        return new RawEventSource(SharedSpark.get(), raw.toString());
+    }
+
+    @Test
+    void readsEveryKnownFormatInAnyLetterCaseAndSkipsHiddenFiles() throws IOException {
+        Path d = day("2025-07-11");
+        Files.writeString(d.resolve("a.json"), String.format(LINE, "a") + "\n\n   \n");
+        Files.writeString(d.resolve("b.JSONL"), String.format(LINE, "b") + "\n");
+        Files.write(d.resolve("c.ndjson.GZ"), gzip(String.format(LINE, "c") + "\n" + String.format(LINE, "c2")));
+        Files.write(d.resolve("d.Jsonl.gz"), gzip(String.format(LINE, "d") + "\n"));
+        Files.writeString(d.resolve("_SUCCESS"), "");
+        Files.writeString(d.resolve(".hidden.crc"), "junk");
+        SharedSpark.rows(RawEvents.EVENT_SCHEMA, new Object[] {"p", "s1", Timestamp.from(Instant.parse("2025-07-11T10:00:00Z")),
+            null, "A", null, null}).coalesce(1).write().mode(SaveMode.Overwrite).parquet(raw.resolve("tmp").toString());
+        try (var files = Files.list(raw.resolve("tmp"))) {
+            Path part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+            Files.copy(part, d.resolve("e.PARQUET"));
+        }
+        Files.createDirectories(raw.resolve(RawEvents.EVENTS_DIR).resolve("_temporary"));
+
+        List<RawFile> files = source().listFrom(LocalDate.parse("2025-07-01"));
+        assertEquals(5, files.size(), files.toString());
+        Dataset<Row> rows = source().read(files);
+        assertEquals(List.of("a", "b", "c", "c2", "d", "p"),
+                rows.select("event_id").orderBy("event_id").collectAsList().stream().map(r -> r.getString(0)).toList(),
+                "blank lines are not rows");
+    }
+
+    @Test
+    void referenceFilesAreReadAsTheyAreAndCastToTheContract() throws IOException {
+        // packages: an integer weight and a naive promise in Parquet; a CSV with a column missing
+        SharedSpark.get().sql("SELECT 'p1' AS package_id, 's1' AS shipment_id, 3 AS weight_kg,"
+                + " TIMESTAMP_NTZ '2025-07-05 10:00:00' AS promised_delivery_timestamp, 'x' AS extra")
+                .coalesce(1).write().mode(SaveMode.Overwrite).parquet(raw.resolve("packages/a").toString());
+        Files.writeString(raw.resolve("packages/b.csv"), "package_id,shipment_id,weight_kg\np2,s1,1.5\n");
+        Files.createDirectories(raw.resolve("locations"));
+        Files.writeString(raw.resolve("locations/l.jsonl"), "{\"location_id\":\"L1\",\"location_name\":\"One\"}\n");
+        ReferenceData ref = new ReferenceData(SharedSpark.get(), raw.toString());
+        List<Row> packages = ref.packages().orderBy("package_id").collectAsList();
+        assertEquals(2, packages.size());
+        assertEquals(3.0, packages.get(0).getDouble(2));
+        assertEquals(Timestamp.from(Instant.parse("2025-07-05T10:00:00Z")), packages.get(0).getTimestamp(3));
+        assertEquals(1.5, packages.get(1).getDouble(2));
+        assertTrue(packages.get(1).isNullAt(3));
+        Row location = ref.locations().first();
+        assertEquals("One", location.getString(1));
+        assertTrue(location.isNullAt(2), "region missing: null");
+    }
+
+    @Test
+    void aFileHasOneCanonicalNameHoweverItIsSpelled() {
+        String c = RawFile.canonical("file:/data/raw/shipment_events/ingest_date=2025-07-11/a b.json");
+        assertEquals(c, RawFile.canonical("file:///data/raw/shipment_events/ingest_date=2025-07-11/a%20b.json"));
+        assertEquals("s3a://bucket/raw/x.parquet", RawFile.canonical("s3a://bucket/raw/x.parquet"));
+    }
+
+    @Test
+    void onlyFoldersOnOrAfterTheDateAreListed() throws IOException {
+        Files.writeString(day("2025-07-01").resolve("a.json"), String.format(LINE, "a"));
+        Files.writeString(day("2025-07-02").resolve("b.json"), String.format(LINE, "b"));
+        assertEquals(1, source().listFrom(LocalDate.parse("2025-07-02")).size());
+    }
+
+    @Test
+    void anUnknownExtensionStopsTheRunNamingTheFile() throws IOException {
+        Files.writeString(day("2025-07-11").resolve("events.csv"), "a,b");
+        InputFileException e = assertThrows(InputFileException.class, () -> source().listFrom(LocalDate.parse("2025-07-01")));
+        assertTrue(e.getMessage().contains("events.csv"), e.getMessage());
+    }
+
+    @Test
+    void aFolderThatIsNotAnIngestDateStopsTheRun() throws IOException {
+        Files.createDirectories(raw.resolve(RawEvents.EVENTS_DIR).resolve("2025-07-11"));
+        InputFileException e = assertThrows(InputFileException.class, () -> source().listFrom(LocalDate.parse("2025-07-01")));
+        assertTrue(e.getMessage().contains("2025-07-11"), e.getMessage());
+    }
+
+    @Test
+    void aTruncatedGzipStopsTheRunNamingTheFile() throws IOException {
+        byte[] whole = gzip((String.format(LINE, "x") + "\n").repeat(200));
+        Files.write(day("2025-07-11").resolve("cut.jsonl.gz"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        Exception e = assertThrows(Exception.class,
+                () -> source().read(source().listFrom(LocalDate.parse("2025-07-01"))).count());
+        String found = InputFileException.findIn(e).orElseThrow(() -> new AssertionError(e));
+        assertTrue(found.contains("cut.jsonl.gz"), found);
+    }
+
+    @Test
+    void aCorruptParquetFileStopsTheRun() throws IOException {
+        Files.writeString(day("2025-07-11").resolve("bad.parquet"), "this is not parquet at all");
+        Exception e = assertThrows(Exception.class,
+                () -> source().read(source().listFrom(LocalDate.parse("2025-07-01"))).count());
+        String found = InputFileException.findIn(e).orElseThrow(() -> new AssertionError(e));
+        assertTrue(found.contains("bad.parquet"), found);
+    }
+
+    @Test
+    void parquetTimestampsWithAndWithoutUtcAdjustmentReadTheSame() throws IOException {
+        Path d = day("2025-07-11");
+        // A naive (TIMESTAMP_NTZ, isAdjustedToUTC=false) column: taken as UTC.
+        SharedSpark.get().sql("SELECT 'n' AS event_id, 's' AS shipment_id, TIMESTAMP_NTZ '2025-07-11 10:00:00.123456' AS event_timestamp,"
+                + " 'A' AS status").coalesce(1).write().mode(SaveMode.Overwrite).parquet(raw.resolve("ntz").toString());
+        SharedSpark.get().sql("SELECT 'u' AS event_id, 's' AS shipment_id, TIMESTAMP '2025-07-11 10:00:00.123456' AS event_timestamp,"
+                + " 'A' AS status, 42 AS some_new_column").coalesce(1).write().mode(SaveMode.Overwrite).parquet(raw.resolve("ltz").toString());
+        for (String f : List.of("ntz", "ltz")) {
+            try (var files = Files.list(raw.resolve(f))) {
+                Files.copy(files.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow(), d.resolve(f + ".parquet"));
+            }
+        }
+        List<Row> rows = source().read(source().listFrom(LocalDate.parse("2025-07-01"))).orderBy("event_id").collectAsList();
+        Timestamp expected = Timestamp.from(Instant.parse("2025-07-11T10:00:00.123456Z"));
+        assertEquals(expected, rows.get(0).getTimestamp(2));
+        assertEquals(expected, rows.get(1).getTimestamp(2));
+        assertTrue(rows.get(0).isNullAt(6), "a missing optional column reads as null");
+    }
+}
