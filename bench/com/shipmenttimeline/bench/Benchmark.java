@@ -179,7 +179,7 @@ public final class Benchmark {
             lakeShare(config, "base: read to lake written");
             if (n <= maxNRefresh) {
                 measure(config, "base: view refresh", () -> {
-                    wh.refreshRealtimeView();
+                    wh.view().refresh();
                     return null;
                 }, r -> null);
             }
@@ -205,7 +205,7 @@ public final class Benchmark {
                     });
             if (n <= maxNRefresh) {
                 measure(config, "incremental: view refresh", () -> {
-                    wh.refreshRealtimeView();
+                    wh.view().refresh();
                     return null;
                 }, r -> null);
             }
@@ -217,7 +217,7 @@ public final class Benchmark {
                         .run(CommandLine.parse(new String[] {"--mode", "daily_base", "--as-of", asOf.toString()}).request()), r -> record(r.record()));
                 if (n <= maxNRefresh) {
                     measure(config, "full recompute: view refresh", () -> {
-                        wh.refreshRealtimeView();
+                        wh.view().refresh();
                         return null;
                     }, r -> null);
                 }
@@ -266,11 +266,11 @@ public final class Benchmark {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         long count = rows.count();
         measure(config, "warehouse load (COPY)", () -> {
-            wh.stage(rows, "bench_load", TimelineColumns.BASE);
+            wh.staging().stage(rows, "bench_load", TimelineColumns.BASE);
             return null;
         }, r -> new long[] {count, count, 0});
         noteLast(String.format(Locale.ROOT, "%.0f rows/s", count / steps.get(steps.size() - 1).wallSeconds()));
-        wh.dropTables("bench_load");
+        wh.staging().drop("bench_load");
         rows.unpersist();
     }
 

@@ -53,6 +53,23 @@ public final class WarehouseDdl {
         return schema;
     }
 
+    public String createSchema() {
+        return "CREATE SCHEMA IF NOT EXISTS " + schema;
+    }
+
+    public String dropTable(String table) {
+        return "DROP TABLE IF EXISTS " + qualified(table);
+    }
+
+    public String dropView(String view, boolean materialized) {
+        return (materialized ? "DROP MATERIALIZED VIEW " : "DROP VIEW ") + qualified(view);
+    }
+
+    /** Fresh planner statistics for a table just loaded. */
+    public String analyze(String table) {
+        return "ANALYZE " + qualified(table);
+    }
+
     /** The schema-qualified name of a table or view. */
     public String qualified(String table) {
         return schema + "." + checkIdentifier(table, "table");

@@ -77,6 +77,11 @@ public final class WarehouseSql {
                 : "REFRESH MATERIALIZED VIEW " + view);
     }
 
+    /** PostgreSQL's bulk load of CSV rows sent on the connection, into these columns. */
+    public static String copyFromStdin(String qualifiedTable, List<String> columns) {
+        return "COPY " + qualifiedTable + " (" + String.join(", ", columns) + ") FROM STDIN WITH (FORMAT csv)";
+    }
+
     private Statement quarantineInsert(String stagedQuarantine) {
         String qColumns = columns(WarehouseTables.QUARANTINE_COLUMNS);
         return Statement.of("INSERT INTO " + ddl.qualified(WarehouseTables.QUARANTINE) + " (" + qColumns + ") SELECT " + qColumns + " FROM "

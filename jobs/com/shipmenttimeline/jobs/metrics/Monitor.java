@@ -1,16 +1,13 @@
 package com.shipmenttimeline.jobs.metrics;
 
 import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.warehouse.Ledger;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.jobs.warehouse.WarehouseException;
 
-import com.shipmenttimeline.schemas.WarehouseTables;
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,10 +45,10 @@ public final class Monitor {
     }
 
     public List<Condition> evaluate(Instant now) {
-        warehouse.ensureObjects();
+        warehouse.objects().ensure();
         try (Connection c = warehouse.connect()) {
             List<Condition> out = new ArrayList<>();
-            Optional<Instant> checkpoint = warehouse.checkpoint(c);
+            Optional<Instant> checkpoint = warehouse.ledger().checkpoint(c);
             if (checkpoint.isEmpty()) {
                 out.add(new Condition("processing_lag", Severity.WARNING, "no checkpoint yet: no run has committed", minutes(limits.maxLag()),
                         Double.NaN));
@@ -60,33 +57,20 @@ public final class Monitor {
                 out.add(new Condition("processing_lag", lag.compareTo(limits.maxLag()) > 0 ? Severity.WARNING : Severity.OK,
                         minutes(lag) + " behind (checkpoint " + checkpoint.get() + ")", minutes(limits.maxLag()), lag.toMillis() / 1000.0));
             }
-            long[] day = lastDay(c, now.minus(Duration.ofHours(24)));
-            double rate = day[1] == 0 ? 0 : (double) day[0] / day[1];
+            Ledger.RunTotals day = warehouse.ledger().succeededSince(c, now.minus(Duration.ofHours(24)));
+            double rate = day.read() == 0 ? 0 : (double) day.quarantined() / day.read();
             out.add(new Condition("error_rate", rate > limits.maxErrorRate() ? Severity.CRITICAL : Severity.OK,
-                    String.format(Locale.ROOT, "%.2f%% (%d quarantined of %d read in 24 h)", 100 * rate, day[0], day[1]),
+                    String.format(Locale.ROOT, "%.2f%% (%d quarantined of %d read in 24 h)", 100 * rate, day.quarantined(), day.read()),
                     String.format(Locale.ROOT, "%.2f%%", 100 * limits.maxErrorRate()), 100 * rate));
-            long missing = warehouse.missingEvents(c);
+            long missing = warehouse.ledger().missingEvents(c);
             out.add(new Condition("missing_events", missing > limits.maxMissingEvents() ? Severity.WARNING : Severity.OK,
                     missing + " late events not yet in the timeline", Long.toString(limits.maxMissingEvents()), missing));
-            double cost = day[2] / 1_000_000.0;
+            double cost = Math.round(day.estimatedCostUsd() * 1_000_000) / 1_000_000.0;
             out.add(new Condition("daily_cost", cost > limits.maxDailyCost() ? Severity.INFO : Severity.OK,
                     String.format(Locale.ROOT, "$%.2f estimated in 24 h", cost), String.format(Locale.ROOT, "$%.2f", limits.maxDailyCost()), cost));
             return out;
         } catch (SQLException e) {
             throw new WarehouseException("cannot read the checkpoint and run history", e);
-        }
-    }
-
-    /** Quarantined, read, and the cost in micro-dollars, over the succeeded runs finished since {@code since}. */
-    private long[] lastDay(Connection c, Instant since) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(quarantined), 0), COALESCE(SUM(rows_read), 0),"
-                + " COALESCE(SUM(estimated_cost_usd), 0) FROM " + warehouse.ddl().qualified(WarehouseTables.RUNS)
-                + " WHERE status = 'succeeded' AND finished_at >= ?")) {
-            ps.setTimestamp(1, Timestamp.from(since));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2), Math.round(rs.getDouble(3) * 1_000_000)};
-            }
         }
     }
 

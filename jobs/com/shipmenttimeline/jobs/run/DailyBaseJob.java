@@ -9,6 +9,7 @@ import com.shipmenttimeline.jobs.source.RawFile;
 import com.shipmenttimeline.jobs.source.ReferenceData;
 import com.shipmenttimeline.jobs.warehouse.RunCounts;
 import com.shipmenttimeline.jobs.warehouse.RunRecord;
+import com.shipmenttimeline.jobs.warehouse.Transactions;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.jobs.warehouse.WarehouseLease;
 
@@ -87,13 +88,13 @@ public final class DailyBaseJob {
         long lakeIncrementalVersion = -2;
         Dataset<Row> classified = null;
         Dataset<Row> timeline = null;
-        log.run("warehouse objects", warehouse::ensureObjects);
+        log.run("warehouse objects", warehouse.objects()::ensure);
         try (WarehouseLease lease = WarehouseLease.acquire(warehouse, runId, type.value(), settings.warehouse().leaseTtl(),
                 settings.warehouse().leaseWait(), clock)) {
-            warehouse.dropLeftoverStaging();
+            warehouse.staging().dropLeftovers();
             RawEventSource source = new RawEventSource(spark, settings.paths().raw());
             if (request.to().isPresent()) {
-                Optional<Instant> stored = warehouse.checkpoint();
+                Optional<Instant> stored = warehouse.ledger().checkpoint();
                 if (stored.isPresent() && stored.get().isAfter(asOf)) {
                     throw new UsageException("--to " + request.to().get() + " ends before the stored timeline (checkpoint " + stored.get()
                             + "); a backfill replaces everything from --from on, so omit --to to recompute to the end");
@@ -135,27 +136,27 @@ public final class DailyBaseJob {
             RunPoints.reached(RunPoints.AFTER_LAKE_WRITE);
 
             log.run("stage warehouse rows", () -> {
-                warehouse.stage(computed, timelineTable, TimelineColumns.BASE);
-                warehouse.stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable, WarehouseTables.QUARANTINE_COLUMNS,
+                warehouse.staging().stage(computed, timelineTable, TimelineColumns.BASE);
+                warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable, WarehouseTables.QUARANTINE_COLUMNS,
                         counts.quarantined());
             });
 
             RunPoints.reached(RunPoints.BEFORE_COMMIT);
-            Instant checkpointAfter = log.run("commit", () -> warehouse.commitRun(runId, c -> {
+            Instant checkpointAfter = log.run("commit", () -> warehouse.transactions().commitRun(runId, c -> {
                 lease.assertHeld(c);
-                Optional<Instant> before = warehouse.checkpoint(c);
+                Optional<Instant> before = warehouse.ledger().checkpoint(c);
                 commitBase(c, windowStart, timelineTable, quarantineTable);
                 Instant after = later(before.orElse(null), maxEventTs);
                 Instant committedAt = clock.instant();
-                warehouse.recordFiles(c, files.stream().map(RawFile::path).toList(), runId, type.value(), committedAt);
-                warehouse.setCheckpoint(c, after, type.value(), runId, committedAt);
+                warehouse.ledger().recordFiles(c, files.stream().map(RawFile::path).toList(), runId, type, committedAt);
+                warehouse.ledger().setCheckpoint(c, after, type, runId, committedAt);
                 record.set("checkpoint_before", before.orElse(null)).set("checkpoint_after", after)
                         .finish(RunRecord.SUCCEEDED, committedAt)
-                        .figures(warehouse.missingEvents(c), settings.metrics().clusterCostPerHour())
-                        .insert(c, warehouse.ddl());
+                        .figures(warehouse.ledger().missingEvents(c), settings.metrics().clusterCostPerHour());
+                warehouse.ledger().insertRun(c, record);
                 RunPoints.reached(RunPoints.IN_TRANSACTION);
                 return after;
-            }, () -> warehouse.checkpoint().orElse(null)), a -> "checkpoint " + a);
+            }, () -> warehouse.ledger().checkpoint().orElse(null)), a -> "checkpoint " + a);
             LOG.debug("committed {} at checkpoint {}", runId, checkpointAfter);
             RunPoints.reached(RunPoints.AFTER_COMMIT);
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
@@ -163,7 +164,7 @@ public final class DailyBaseJob {
             recordFailure(record, failure, lake, lakeBaseVersion, lakeIncrementalVersion);
             throw failure;
         } finally {
-            warehouse.dropTables(keysTable, timelineTable, quarantineTable);
+            warehouse.staging().drop(keysTable, timelineTable, quarantineTable);
             if (classified != null) {
                 classified.unpersist();
             }
@@ -179,7 +180,7 @@ public final class DailyBaseJob {
     private void commitBase(Connection c, Instant windowStart, String timelineTable, String quarantineTable) throws SQLException {
         Map<String, Object> values = Map.of("window_start", Timestamp.from(windowStart));
         for (WarehouseSql.Statement st : new WarehouseSql(warehouse.ddl()).baseCommit(timelineTable, quarantineTable)) {
-            Warehouse.run(c, st, values);
+            Transactions.run(c, st, values);
         }
     }
 
@@ -214,15 +215,15 @@ public final class DailyBaseJob {
     private String refreshView(StageLog log, boolean rebuild) {
         if (rebuild) {
             log.run("rebuild realtime view", () -> {
-                warehouse.dropRealtimeView();
-                warehouse.ensureObjects();
+                warehouse.objects().dropRealtimeView();
+                warehouse.objects().ensure();
             });
             return "rebuilt";
         }
         if (settings.warehouse().refreshView() == Settings.RefreshPolicy.NEVER) {
             return "not refreshed (warehouse.refresh-view = never)";
         }
-        log.run("refresh realtime view", warehouse::refreshRealtimeView);
+        log.run("refresh realtime view", warehouse.view()::refresh);
         return warehouse.ddl().materializedView() ? "refreshed" : "(a plain view: always current)";
     }
 

@@ -4,7 +4,6 @@ import com.shipmenttimeline.jobs.config.Settings;
 import com.shipmenttimeline.jobs.warehouse.RunRecord;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 
-import java.sql.Connection;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,9 +18,8 @@ final class FailureAudit {
         String message = Settings.oneLine(error.getMessage() == null ? error.getClass().getName() : error.getMessage());
         record.set("error_message", message.length() > 4000 ? message.substring(0, 4000) : message);
         record.finish(RunRecord.FAILED, clock.instant());
-        try (Connection c = warehouse.connect()) {
-            c.setAutoCommit(true);
-            record.insert(c, warehouse.ddl());
+        try {
+            warehouse.ledger().insertRunNow(record);
         } catch (Exception auditFailure) {
             LOG.warn("could not write the failed run's audit row {}: {}", record.runId(), auditFailure.getMessage());
         }

@@ -8,7 +8,7 @@ import com.shipmenttimeline.jobs.source.RawFile;
 import com.shipmenttimeline.jobs.source.ReferenceData;
 import com.shipmenttimeline.jobs.warehouse.RunCounts;
 import com.shipmenttimeline.jobs.warehouse.RunRecord;
-import com.shipmenttimeline.jobs.warehouse.StoredState;
+import com.shipmenttimeline.jobs.warehouse.Transactions;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.jobs.warehouse.WarehouseException;
 import com.shipmenttimeline.jobs.warehouse.WarehouseLease;
@@ -16,6 +16,7 @@ import com.shipmenttimeline.jobs.warehouse.WarehouseLease;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import com.shipmenttimeline.schemas.StoredStateSql;
 import com.shipmenttimeline.schemas.ProcessType;
 import com.shipmenttimeline.schemas.RawEvents;
 import com.shipmenttimeline.schemas.TimelineColumns;
@@ -90,12 +91,12 @@ public final class IncrementalJob {
         StageLog log = new StageLog(spark, runId);
         log.info("incremental run: as_of {}, raw {}, streaming checkpoint {}, warehouse {}", asOf, settings.paths().raw(),
                 settings.paths().streamingCheckpoint(), warehouse.describe());
-        log.run("warehouse objects", warehouse::ensureObjects);
+        log.run("warehouse objects", warehouse.objects()::ensure);
         List<RunRecord> committed = new ArrayList<>();
         int[] recovered = {0};
         try (WarehouseLease lease = WarehouseLease.acquire(warehouse, runId, ProcessType.INCREMENTAL.value(),
                 settings.warehouse().leaseTtl(), settings.warehouse().leaseWait(), clock)) {
-            warehouse.dropLeftoverStaging();
+            warehouse.staging().dropLeftovers();
             if (request.replayFrom().isPresent()) {
                 Instant from = request.replayFrom().get();
                 replayReset(log, runId, from, lease);
@@ -143,8 +144,8 @@ public final class IncrementalJob {
             for (Row f : batch.collectAsList()) {
                 offered.add(f.getString(0));
             }
-            java.util.Set<String> readBefore = warehouse.readBefore(offered);
-            Optional<LocalDate> frozenBefore = lastBaseWindowStart().map(w -> w.atZone(ZoneOffset.UTC).toLocalDate());
+            java.util.Set<String> readBefore = warehouse.ledger().readBefore(offered);
+            Optional<LocalDate> frozenBefore = warehouse.ledger().lastBaseWindowStart().map(w -> w.atZone(ZoneOffset.UTC).toLocalDate());
             List<RawFile> files = new ArrayList<>();
             int skipped = 0;
             RawEventSource.Offered found = source.classify(offered);
@@ -212,7 +213,7 @@ public final class IncrementalJob {
      * @param batchKey what identifies the batch in the lake and in {@code incremental_batch_id}
      */
     BatchResult processBatch(StageLog log, String runId, String batchKey, List<RawFile> files, Instant asOf, WarehouseLease lease) {
-        if (warehouse.runSucceeded(runId)) {
+        if (warehouse.ledger().runSucceeded(runId)) {
             log.info("batch {} was committed before; nothing to do", runId);
             return new BatchResult(Optional.empty(), true);
         }
@@ -232,7 +233,7 @@ public final class IncrementalJob {
         try {
             RawEventSource source = new RawEventSource(spark, settings.paths().raw());
             TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, new ReferenceData(spark, settings.paths().raw()));
-            Optional<Instant> checkpoint = warehouse.checkpoint();
+            Optional<Instant> checkpoint = warehouse.ledger().checkpoint();
             record.set("checkpoint_before", checkpoint.orElse(null));
 
             Dataset<Row> read = source.read(files, null, asOf.plus(settings.futureTolerance())).persist(StorageLevel.MEMORY_AND_DISK());
@@ -241,8 +242,8 @@ public final class IncrementalJob {
             // timeline holds already, and the stored state of the shipments. Keys of rows that end up
             // quarantined, duplicate or late only add state rows that no in-scope event joins.
             log.run("batch " + runId + ": stage keys", () -> DailyBaseJob.readGuarded(() -> {
-                warehouse.stage(read.filter(col(RawEvents.EVENT_ID).isNotNull().and(col(RawEvents.SHIPMENT_ID).isNotNull()))
-                        .select(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)).distinct(), keysTable, StoredState.KEY_COLUMNS);
+                warehouse.staging().stage(read.filter(col(RawEvents.EVENT_ID).isNotNull().and(col(RawEvents.SHIPMENT_ID).isNotNull()))
+                        .select(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)).distinct(), keysTable, StoredStateSql.KEY_COLUMNS);
                 return null;
             }), r -> "ok");
             Dataset<Row> tagged = EventOutcomes.forIncremental(read, asOf, settings.futureTolerance(), checkpoint.orElse(null),
@@ -266,27 +267,27 @@ public final class IncrementalJob {
             RunPoints.reached(RunPoints.AFTER_LAKE_WRITE);
 
             log.run("batch " + runId + ": stage warehouse rows", () -> {
-                warehouse.stage(timeline, timelineTable, TimelineColumns.INCREMENTAL);
-                warehouse.stage(lateRows(tagged, runId, startedAt), lateTable, WarehouseTables.LATE_EVENT_COLUMNS, counts.late());
-                warehouse.stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable, WarehouseTables.QUARANTINE_COLUMNS,
+                warehouse.staging().stage(timeline, timelineTable, TimelineColumns.INCREMENTAL);
+                warehouse.staging().stage(lateRows(tagged, runId, startedAt), lateTable, WarehouseTables.LATE_EVENT_COLUMNS, counts.late());
+                warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable, WarehouseTables.QUARANTINE_COLUMNS,
                         counts.quarantined());
             });
             RunPoints.reached(RunPoints.BEFORE_COMMIT);
-            boolean didCommit = log.run("batch " + runId + ": commit", () -> warehouse.commitRun(runId, c -> {
+            boolean didCommit = log.run("batch " + runId + ": commit", () -> warehouse.transactions().commitRun(runId, c -> {
                 lease.assertHeld(c);
-                if (warehouse.runSucceeded(c, runId)) {
+                if (warehouse.ledger().runSucceeded(c, runId)) {
                     return false;
                 }
                 commitBatch(c, timelineTable, lateTable, quarantineTable);
-                Optional<Instant> before = warehouse.checkpoint(c);
+                Optional<Instant> before = warehouse.ledger().checkpoint(c);
                 Instant after = DailyBaseJob.later(before.orElse(null), maxTs);
                 Instant now = clock.instant();
-                warehouse.recordFiles(c, files.stream().map(RawFile::path).toList(), runId, ProcessType.INCREMENTAL.value(), now);
-                warehouse.setCheckpoint(c, after, ProcessType.INCREMENTAL.value(), runId, now);
+                warehouse.ledger().recordFiles(c, files.stream().map(RawFile::path).toList(), runId, ProcessType.INCREMENTAL, now);
+                warehouse.ledger().setCheckpoint(c, after, ProcessType.INCREMENTAL, runId, now);
                 record.set("checkpoint_before", before.orElse(null)).set("checkpoint_after", after)
                         .finish(RunRecord.SUCCEEDED, now)
-                        .figures(warehouse.missingEvents(c), settings.metrics().clusterCostPerHour())
-                        .insert(c, warehouse.ddl());
+                        .figures(warehouse.ledger().missingEvents(c), settings.metrics().clusterCostPerHour());
+                warehouse.ledger().insertRun(c, record);
                 RunPoints.reached(RunPoints.IN_TRANSACTION);
                 return true;
             }, () -> true), b -> b ? "committed: " + counts : "already committed by an earlier attempt");
@@ -303,14 +304,14 @@ public final class IncrementalJob {
             FailureAudit.write(warehouse, failed, failure, clock);
             throw failure;
         } finally {
-            warehouse.dropTables(keysTable, timelineTable, lateTable, quarantineTable);
+            warehouse.staging().drop(keysTable, timelineTable, lateTable, quarantineTable);
             cached.forEach(Dataset::unpersist);
         }
     }
 
     private void commitBatch(Connection c, String timelineTable, String lateTable, String quarantineTable) throws SQLException {
         for (WarehouseSql.Statement st : new WarehouseSql(warehouse.ddl()).incrementalCommit(timelineTable, lateTable, quarantineTable)) {
-            Warehouse.run(c, st, Map.of());
+            Transactions.run(c, st, Map.of());
         }
     }
 
@@ -319,22 +320,6 @@ public final class IncrementalJob {
                 col(RawEvents.EVENT_ID), col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_TIMESTAMP), col(RawEvents.EVENT_TYPE),
                 col(RawEvents.STATUS), col(RawEvents.LOCATION_ID), col(RawEvents.INGESTED_AT),
                 col(RawEvents.SOURCE_FILE).as("source_file"), lit(runId).as("run_id"), lit(Timestamp.from(at)).as("recorded_at"));
-    }
-
-    /** Where the latest successful base or backfill run's window began, if there was one. */
-    private Optional<Instant> lastBaseWindowStart() {
-        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement("SELECT window_start FROM "
-                + warehouse.ddl().qualified(WarehouseTables.RUNS) + " WHERE status = ? AND process_type IN (?, ?)"
-                + " ORDER BY started_at DESC LIMIT 1")) {
-            ps.setString(1, RunRecord.SUCCEEDED);
-            ps.setString(2, ProcessType.DAILY_BASE.value());
-            ps.setString(3, ProcessType.BACKFILL.value());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new WarehouseException("cannot read processing_runs", e);
-        }
     }
 
     /** Delta's idempotent-write key: the streaming query id (or replay run id) and the batch number. */
@@ -354,16 +339,17 @@ public final class IncrementalJob {
      */
     private void replayReset(StageLog log, String runId, Instant from, WarehouseLease lease) {
         log.run("replay: reset to " + from, () -> {
-            warehouse.inTransaction(c -> {
+            warehouse.transactions().inTransaction(c -> {
                 lease.assertHeld(c);
-                Optional<Instant> before = warehouse.checkpoint(c);
-                int deleted = Warehouse.run(c, new WarehouseSql(warehouse.ddl()).replayDelete(), Map.of("replay_from", Timestamp.from(from)));
+                Optional<Instant> before = warehouse.ledger().checkpoint(c);
+                int deleted = Transactions.run(c, new WarehouseSql(warehouse.ddl()).replayDelete(), Map.of("replay_from", Timestamp.from(from)));
                 Instant now = clock.instant();
-                warehouse.setCheckpoint(c, from, ProcessType.INCREMENTAL.value(), runId, now);
-                new RunRecord(runId + "-replay-reset", ProcessType.INCREMENTAL.value(), now).set("as_of", from)
+                warehouse.ledger().setCheckpoint(c, from, ProcessType.INCREMENTAL, runId, now);
+                RunRecord reset = new RunRecord(runId + "-replay-reset", ProcessType.INCREMENTAL.value(), now).set("as_of", from)
                         .set("checkpoint_before", before.orElse(null)).set("checkpoint_after", from)
                         .set("error_message", "replay from " + from + ": deleted " + deleted + " incremental rows")
-                        .finish(RunRecord.SUCCEEDED, now).insert(c, warehouse.ddl());
+                        .finish(RunRecord.SUCCEEDED, now);
+                warehouse.ledger().insertRun(c, reset);
                 return deleted;
             });
             new TimelineLake(spark, settings.paths().lake()).deleteIncrementalAfter(from);
@@ -376,10 +362,10 @@ public final class IncrementalJob {
             return "not refreshed (warehouse.refresh-view = " + settings.warehouse().refreshView().name().toLowerCase(java.util.Locale.ROOT)
                     .replace('_', '-') + ")";
         }
-        if (!warehouse.refreshPending()) {
+        if (!warehouse.view().refreshPending()) {
             return "up to date";
         }
-        log.run("refresh realtime view", warehouse::refreshRealtimeView);
+        log.run("refresh realtime view", warehouse.view()::refresh);
         return warehouse.ddl().materializedView() ? "refreshed" : "(a plain view: always current)";
     }
 }

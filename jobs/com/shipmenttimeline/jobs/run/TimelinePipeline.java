@@ -1,13 +1,13 @@
 package com.shipmenttimeline.jobs.run;
 
 import com.shipmenttimeline.jobs.source.ReferenceData;
-import com.shipmenttimeline.jobs.warehouse.StoredState;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import com.shipmenttimeline.schemas.StoredStateSql;
 import com.shipmenttimeline.schemas.RawEvents;
 import com.shipmenttimeline.schemas.TimelineColumns;
 import com.shipmenttimeline.transforms.Enrichment;
@@ -38,7 +38,7 @@ public final class TimelinePipeline {
 
     /** Stages the run's (shipment_id, event_id) keys in the warehouse, for the look-ups below. */
     public void stageKeys(Dataset<Row> inScope, String keysTable) {
-        warehouse.stage(inScope.select(col(TimelineColumns.SHIPMENT_ID), col(TimelineColumns.EVENT_ID)), keysTable, StoredState.KEY_COLUMNS);
+        warehouse.staging().stage(inScope.select(col(TimelineColumns.SHIPMENT_ID), col(TimelineColumns.EVENT_ID)), keysTable, StoredStateSql.KEY_COLUMNS);
     }
 
     /**
@@ -48,7 +48,7 @@ public final class TimelinePipeline {
      * @param replacing true for a base run, whose stored rows with the run's event ids are about to be replaced
      */
     public Dataset<Row> computeTimeline(Dataset<Row> inScope, String keysTable, Instant stateBefore, boolean replacing) {
-        Dataset<Row> state = warehouse.query(spark, StoredState.query(warehouse.ddl(), keysTable, stateBefore, replacing));
+        Dataset<Row> state = warehouse.staging().query(spark, new StoredStateSql(warehouse.ddl()).state(keysTable, stateBefore, replacing));
         Dataset<Row> packages = reference.packages();
         if (!replacing) {
             // An incremental batch aggregates the packages of its own shipments only: the rest of the
@@ -79,7 +79,7 @@ public final class TimelinePipeline {
 
     /** The event ids among the staged keys that the timeline already holds. */
     public Dataset<Row> storedEventIds(String keysTable) {
-        return warehouse.query(spark, StoredState.storedEventIds(warehouse.ddl(), keysTable));
+        return warehouse.staging().query(spark, new StoredStateSql(warehouse.ddl()).storedEventIds(keysTable));
     }
 
     /** In-scope events whose location_id is set but unknown to the locations (section 2's unknown_location). */

@@ -1,18 +1,10 @@
 package com.shipmenttimeline.jobs.warehouse;
 
 
-import com.shipmenttimeline.schemas.TableColumn;
-import com.shipmenttimeline.schemas.WarehouseDdl;
 import com.shipmenttimeline.schemas.WarehouseTables;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /** One {@code processing_runs} row: a run's id, type, window, section 2 counts, timings and status. */
 public final class RunRecord {
@@ -81,42 +73,5 @@ public final class RunRecord {
     public long number(String column) {
         Object v = values.get(column);
         return v instanceof Number n ? n.longValue() : 0L;
-    }
-
-    /** Inserts the row on the caller's connection, with bound parameters only. */
-    public void insert(Connection c, WarehouseDdl ddl) throws SQLException {
-        String cols = String.join(", ", values.keySet());
-        String marks = values.keySet().stream().map(k -> "?").collect(Collectors.joining(", "));
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ddl.qualified(WarehouseTables.RUNS) + " (" + cols
-                + ") VALUES (" + marks + ")")) {
-            int i = 1;
-            for (Map.Entry<String, Object> e : values.entrySet()) {
-                bind(ps, i++, e.getKey(), e.getValue());
-            }
-            ps.executeUpdate();
-        }
-    }
-
-    private static void bind(PreparedStatement ps, int i, String column, Object v) throws SQLException {
-        if (v == null) {
-            TableColumn col = WarehouseTables.RUN_COLUMNS.stream().filter(c -> c.name().equals(column)).findFirst().orElseThrow();
-            ps.setNull(i, switch (col.kind()) {
-                case TIMESTAMP -> Types.TIMESTAMP;
-                case BIGINT -> Types.BIGINT;
-                case DOUBLE -> Types.DOUBLE;
-                case BOOLEAN -> Types.BOOLEAN;
-                default -> Types.VARCHAR;
-            });
-        } else if (v instanceof Instant instant) {
-            ps.setTimestamp(i, Timestamp.from(instant));
-        } else if (v instanceof Long l) {
-            ps.setLong(i, l);
-        } else if (v instanceof Integer n) {
-            ps.setLong(i, n);
-        } else if (v instanceof Double d) {
-            ps.setDouble(i, d);
-        } else {
-            ps.setString(i, v.toString());
-        }
     }
 }

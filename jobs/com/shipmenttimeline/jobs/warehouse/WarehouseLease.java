@@ -1,14 +1,13 @@
 package com.shipmenttimeline.jobs.warehouse;
 
-import com.shipmenttimeline.schemas.WarehouseTables;
+import com.shipmenttimeline.schemas.LedgerSql;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +28,7 @@ public final class WarehouseLease implements AutoCloseable {
     private final String runId;
     private final Duration ttl;
     private final Clock clock;
+    private final LedgerSql sql;
     private ScheduledExecutorService renewer;
 
     private WarehouseLease(Warehouse warehouse, String runId, Duration ttl, Clock clock) {
@@ -36,6 +36,7 @@ public final class WarehouseLease implements AutoCloseable {
         this.runId = runId;
         this.ttl = ttl;
         this.clock = clock;
+        this.sql = new LedgerSql(warehouse.ddl());
     }
 
     /** Takes the lease, waiting up to {@code wait} for another holder; else {@link WarehouseBusyException}. */
@@ -65,39 +66,22 @@ public final class WarehouseLease implements AutoCloseable {
 
     /** @return null when acquired, else a description of the current holder */
     private String tryAcquire(String processType) {
-        String table = warehouse.ddl().qualified(WarehouseTables.LEASE);
         Instant now = clock.instant();
         try (Connection c = warehouse.connect()) {
             c.setAutoCommit(true);
-            try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + table + " (lease_name) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM "
-                    + table + " WHERE lease_name = ?)")) {
-                ins.setString(1, NAME);
-                ins.setString(2, NAME);
-                ins.executeUpdate();
+            try {
+                Sql.update(c, sql.createLease(), Map.of("lease_name", NAME));
             } catch (SQLException raced) {
                 // Another run inserted the row at the same moment: fine, it exists now.
             }
-            try (PreparedStatement up = c.prepareStatement("UPDATE " + table
-                    + " SET holder_run_id = ?, holder_process_type = ?, acquired_at = ?, expires_at = ?"
-                    + " WHERE lease_name = ? AND (holder_run_id IS NULL OR expires_at < ?)")) {
-                up.setString(1, runId);
-                up.setString(2, processType);
-                up.setTimestamp(3, Timestamp.from(now));
-                up.setTimestamp(4, Timestamp.from(now.plus(ttl)));
-                up.setString(5, NAME);
-                up.setTimestamp(6, Timestamp.from(now));
-                if (up.executeUpdate() == 1) {
-                    LOG.info("lease: run {} holds the timeline lease", runId);
-                    return null;
-                }
+            if (Sql.update(c, sql.takeLease(), Map.of("run_id", runId, "process_type", processType, "now", now, "expires_at", now.plus(ttl),
+                    "lease_name", NAME)) == 1) {
+                LOG.info("lease: run {} holds the timeline lease", runId);
+                return null;
             }
-            try (PreparedStatement q = c.prepareStatement("SELECT holder_run_id, holder_process_type, expires_at FROM " + table
-                    + " WHERE lease_name = ?")) {
-                q.setString(1, NAME);
-                try (ResultSet rs = q.executeQuery()) {
-                    return rs.next() ? rs.getString(1) + " (" + rs.getString(2) + ", until " + rs.getTimestamp(3).toInstant() + ")" : "unknown";
-                }
-            }
+            return Sql.rows(c, sql.leaseHolder(), Map.of("lease_name", NAME),
+                    rs -> rs.getString(1) + " (" + rs.getString(2) + ", until " + rs.getTimestamp(3).toInstant() + ")").stream()
+                    .findFirst().orElse("unknown");
         } catch (SQLException e) {
             throw new WarehouseException("cannot take the timeline lease", e);
         }
@@ -114,12 +98,8 @@ public final class WarehouseLease implements AutoCloseable {
     }
 
     private void renew() {
-        try (Connection c = warehouse.connect(); PreparedStatement up = c.prepareStatement("UPDATE "
-                + warehouse.ddl().qualified(WarehouseTables.LEASE) + " SET expires_at = ? WHERE lease_name = ? AND holder_run_id = ?")) {
-            up.setTimestamp(1, Timestamp.from(clock.instant().plus(ttl)));
-            up.setString(2, NAME);
-            up.setString(3, runId);
-            if (up.executeUpdate() != 1) {
+        try (Connection c = warehouse.connect()) {
+            if (Sql.update(c, sql.renewLease(), Map.of("expires_at", clock.instant().plus(ttl), "lease_name", NAME, "run_id", runId)) != 1) {
                 LOG.warn("lease: run {} no longer holds the timeline lease; its commit will be refused", runId);
             }
         } catch (SQLException e) {
@@ -129,14 +109,9 @@ public final class WarehouseLease implements AutoCloseable {
 
     /** Inside the commit transaction: fails unless this run still holds the lease. */
     public void assertHeld(Connection c) throws SQLException {
-        try (PreparedStatement q = c.prepareStatement("SELECT holder_run_id FROM " + warehouse.ddl().qualified(WarehouseTables.LEASE)
-                + " WHERE lease_name = ?")) {
-            q.setString(1, NAME);
-            try (ResultSet rs = q.executeQuery()) {
-                if (!rs.next() || !runId.equals(rs.getString(1))) {
-                    throw new SQLException("run " + runId + " lost the timeline lease before its commit");
-                }
-            }
+        List<String> holder = Sql.rows(c, sql.leaseHolder(), Map.of("lease_name", NAME), rs -> rs.getString(1));
+        if (holder.isEmpty() || !runId.equals(holder.get(0))) {
+            throw new SQLException("run " + runId + " lost the timeline lease before its commit");
         }
     }
 
@@ -145,13 +120,8 @@ public final class WarehouseLease implements AutoCloseable {
         if (renewer != null) {
             renewer.shutdownNow();
         }
-        try (Connection c = warehouse.connect(); PreparedStatement up = c.prepareStatement("UPDATE "
-                + warehouse.ddl().qualified(WarehouseTables.LEASE)
-                + " SET holder_run_id = NULL, holder_process_type = NULL, acquired_at = NULL, expires_at = NULL"
-                + " WHERE lease_name = ? AND holder_run_id = ?")) {
-            up.setString(1, NAME);
-            up.setString(2, runId);
-            up.executeUpdate();
+        try (Connection c = warehouse.connect()) {
+            Sql.update(c, sql.releaseLease(), Map.of("lease_name", NAME, "run_id", runId));
         } catch (SQLException e) {
             LOG.warn("lease: release failed ({}); it lapses after {} s", e.getMessage(), ttl.toSeconds());
         }

@@ -23,7 +23,7 @@ class MonitorTest {
     void warehouse() {
         schema = TestWarehouse.freshSchema();
         try (Warehouse w = TestWarehouse.open(schema)) {
-            w.ensureObjects();
+            w.objects().ensure();
         }
     }
 

@@ -35,7 +35,7 @@ class PgCopyTest {
         Dataset<Row> df = SharedSpark.get().createDataFrame(rows, type).repartition(3);
         try (Warehouse w = TestWarehouse.open(schema)) {
             w.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
-            w.stage(df, "stg_copy", List.of(new TableColumn("s", ColumnKind.TEXT, true), new TableColumn("t", ColumnKind.TIMESTAMP, true),
+            w.staging().stage(df, "stg_copy", List.of(new TableColumn("s", ColumnKind.TEXT, true), new TableColumn("t", ColumnKind.TIMESTAMP, true),
                     new TableColumn("d", ColumnKind.DOUBLE, true), new TableColumn("n", ColumnKind.BIGINT, true),
                     new TableColumn("b", ColumnKind.BOOLEAN, true)));
         }

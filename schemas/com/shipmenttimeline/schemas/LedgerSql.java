@@ -1,0 +1,134 @@
+package com.shipmenttimeline.schemas;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The statements of the warehouse's own bookkeeping, rendered for a dialect: the checkpoint, the
+ * processed-files ledger, the run audit rows, the timeline lease and the figures the monitor reads.
+ * Each is plain SQL that PostgreSQL and Redshift both accept, with bound parameters named in
+ * {@link WarehouseSql.Statement#parameters()}.
+ */
+public final class LedgerSql {
+    /** The checkpoint row's status after a commit, before the view refresh. */
+    public static final String COMMITTED = "committed";
+    /** The checkpoint row's status once the view shows the commit. */
+    public static final String REFRESHED = "refreshed";
+
+    private final WarehouseDdl ddl;
+
+    public LedgerSql(WarehouseDdl ddl) {
+        this.ddl = ddl;
+    }
+
+    private String t(String table) {
+        return ddl.qualified(table);
+    }
+
+    private static WarehouseSql.Statement st(String sql, String... parameters) {
+        return WarehouseSql.Statement.of(sql, parameters);
+    }
+
+    public WarehouseSql.Statement checkpoint() {
+        return st("SELECT last_processed_timestamp FROM " + t(WarehouseTables.CHECKPOINTS) + " WHERE checkpoint_id = ?", "checkpoint_id");
+    }
+
+    public WarehouseSql.Statement checkpointStatus() {
+        return st("SELECT status FROM " + t(WarehouseTables.CHECKPOINTS) + " WHERE checkpoint_id = ?", "checkpoint_id");
+    }
+
+    public WarehouseSql.Statement updateCheckpoint() {
+        return st("UPDATE " + t(WarehouseTables.CHECKPOINTS) + " SET last_processed_timestamp = ?, last_update_time = ?, process_type = ?,"
+                + " status = '" + COMMITTED + "', last_run_id = ? WHERE checkpoint_id = ?",
+                "checkpoint", "now", "process_type", "run_id", "checkpoint_id");
+    }
+
+    public WarehouseSql.Statement insertCheckpoint() {
+        return st("INSERT INTO " + t(WarehouseTables.CHECKPOINTS)
+                + " (checkpoint_id, last_processed_timestamp, last_update_time, process_type, status, last_run_id)"
+                + " VALUES (?, ?, ?, ?, '" + COMMITTED + "', ?)", "checkpoint_id", "checkpoint", "now", "process_type", "run_id");
+    }
+
+    /** After the view refresh: the commit is shown. */
+    public WarehouseSql.Statement markRefreshed() {
+        return st("UPDATE " + t(WarehouseTables.CHECKPOINTS) + " SET status = '" + REFRESHED + "' WHERE checkpoint_id = ? AND status = '"
+                + COMMITTED + "'", "checkpoint_id");
+    }
+
+    /** Records a file a run read; the first reader of each path is kept. */
+    public WarehouseSql.Statement recordFile() {
+        String table = t(WarehouseTables.PROCESSED_FILES);
+        return st("INSERT INTO " + table + " (path, run_id, process_type, recorded_at) SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM "
+                + table + " WHERE path = ?)", "path", "run_id", "process_type", "recorded_at", "path");
+    }
+
+    /** Which of {@code n} paths a committed run has read; the parameters are {@code path0 .. path<n-1>}. */
+    public WarehouseSql.Statement filesRead(int n) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            names.add("path" + i);
+        }
+        return new WarehouseSql.Statement("SELECT path FROM " + t(WarehouseTables.PROCESSED_FILES) + " WHERE path IN ("
+                + String.join(", ", java.util.Collections.nCopies(n, "?")) + ")", List.copyOf(names));
+    }
+
+    public WarehouseSql.Statement runWithStatus() {
+        return st("SELECT 1 FROM " + t(WarehouseTables.RUNS) + " WHERE run_id = ? AND status = ?", "run_id", "status");
+    }
+
+    /** One audit row, every column of {@link WarehouseTables#RUN_COLUMNS}, each a parameter named as its column. */
+    public WarehouseSql.Statement insertRun() {
+        List<String> names = List.of(TimelineColumns.names(WarehouseTables.RUN_COLUMNS));
+        return new WarehouseSql.Statement("INSERT INTO " + t(WarehouseTables.RUNS) + " (" + String.join(", ", names) + ") VALUES ("
+                + String.join(", ", java.util.Collections.nCopies(names.size(), "?")) + ")", names);
+    }
+
+    /** The window start of the latest run of a status among two process types. */
+    public WarehouseSql.Statement latestWindowStart() {
+        return st("SELECT window_start FROM " + t(WarehouseTables.RUNS) + " WHERE status = ? AND process_type IN (?, ?)"
+                + " ORDER BY started_at DESC LIMIT 1", "status", "process_type", "other_process_type");
+    }
+
+    /** Quarantined, read and estimated cost summed over the runs of a status finished since a time. */
+    public WarehouseSql.Statement runTotalsSince() {
+        return st("SELECT COALESCE(SUM(quarantined), 0), COALESCE(SUM(rows_read), 0), COALESCE(SUM(estimated_cost_usd), 0) FROM "
+                + t(WarehouseTables.RUNS) + " WHERE status = ? AND finished_at >= ?", "status", "since");
+    }
+
+    /** Late events (stored by incremental runs) that neither timeline table holds yet. */
+    public WarehouseSql.Statement missingEvents() {
+        return st("SELECT count(*) FROM " + t(WarehouseTables.LATE_EVENTS) + " l WHERE NOT EXISTS (SELECT 1 FROM "
+                + t(WarehouseTables.BASE) + " b WHERE b.event_id = l.event_id) AND NOT EXISTS (SELECT 1 FROM "
+                + t(WarehouseTables.INCREMENTAL) + " i WHERE i.event_id = l.event_id)");
+    }
+
+    /** The lease row, created once. */
+    public WarehouseSql.Statement createLease() {
+        String table = t(WarehouseTables.LEASE);
+        return st("INSERT INTO " + table + " (lease_name) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM " + table + " WHERE lease_name = ?)",
+                "lease_name", "lease_name");
+    }
+
+    /** Takes the lease when it is free or lapsed; one row updated means taken. */
+    public WarehouseSql.Statement takeLease() {
+        return st("UPDATE " + t(WarehouseTables.LEASE) + " SET holder_run_id = ?, holder_process_type = ?, acquired_at = ?, expires_at = ?"
+                + " WHERE lease_name = ? AND (holder_run_id IS NULL OR expires_at < ?)",
+                "run_id", "process_type", "now", "expires_at", "lease_name", "now");
+    }
+
+    public WarehouseSql.Statement leaseHolder() {
+        return st("SELECT holder_run_id, holder_process_type, expires_at FROM " + t(WarehouseTables.LEASE) + " WHERE lease_name = ?",
+                "lease_name");
+    }
+
+    public WarehouseSql.Statement renewLease() {
+        return st("UPDATE " + t(WarehouseTables.LEASE) + " SET expires_at = ? WHERE lease_name = ? AND holder_run_id = ?",
+                "expires_at", "lease_name", "run_id");
+    }
+
+    public WarehouseSql.Statement releaseLease() {
+        return st("UPDATE " + t(WarehouseTables.LEASE)
+                + " SET holder_run_id = NULL, holder_process_type = NULL, acquired_at = NULL, expires_at = NULL"
+                + " WHERE lease_name = ? AND holder_run_id = ?", "lease_name", "run_id");
+    }
+}
