@@ -197,9 +197,9 @@ public final class Benchmark {
                         long written = 0;
                         long files = 0;
                         for (RunRecord b : r.batches()) {
-                            read += b.number("rows_read");
-                            written += b.number("timeline_rows");
-                            files += b.number("files_read");
+                            read += b.counts().read();
+                            written += b.counts().timeline();
+                            files += b.filesRead();
                         }
                         return new long[] {read, written, files};
                     });
@@ -245,7 +245,7 @@ public final class Benchmark {
     }
 
     private static long[] record(RunRecord r) {
-        return new long[] {r.number("rows_read"), r.number("timeline_rows"), r.number("files_read")};
+        return new long[] {r.counts().read(), r.counts().timeline(), r.filesRead()};
     }
 
     /** The base run's stages from listing the raw files to the lake written (DuckDB does the same work). */

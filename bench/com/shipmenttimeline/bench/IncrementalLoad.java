@@ -176,7 +176,7 @@ public final class IncrementalLoad {
                 t0 = System.nanoTime();
                 IncrementalJob.RunResult r = new IncrementalJob(spark, s, wh, Clock.systemUTC()).run(CommandLine.parse(new String[] {
                     "--mode", "incremental", "--as-of", clock.plus(Duration.ofMinutes(10)).toString()}).request());
-                long written = r.batches().stream().mapToLong(x -> x.number("timeline_rows")).sum();
+                long written = r.batches().stream().mapToLong(x -> x.counts().timeline()).sum();
                 if (written != batchEvents) {
                     leaks.add("batch " + b + " wrote " + written + " rows, not " + batchEvents);
                 }
@@ -190,7 +190,7 @@ public final class IncrementalLoad {
                 t0 = System.nanoTime();
                 IncrementalJob.RunResult r = new IncrementalJob(spark, s, wh, Clock.systemUTC()).run(CommandLine.parse(new String[] {
                     "--mode", "incremental", "--as-of", bigStart.plus(Duration.ofDays(4)).toString()}).request());
-                long read = r.batches().stream().mapToLong(x -> x.number("rows_read")).sum();
+                long read = r.batches().stream().mapToLong(x -> x.counts().read()).sum();
                 if (read != bigWritten) {
                     leaks.add("the big batch read " + read + " rows, not " + bigWritten);
                 }

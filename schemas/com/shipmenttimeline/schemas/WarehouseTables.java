@@ -78,8 +78,8 @@ public final class WarehouseTables {
 
     private static List<String> countColumns() {
         List<String> names = new ArrayList<>(Arrays.asList(
-                "rows_read", "timeline_rows", "quarantined", "duplicates", "already_processed", "late",
-                "unknown_location"));
+                RunColumns.ROWS_READ, RunColumns.TIMELINE_ROWS, RunColumns.QUARANTINED, RunColumns.DUPLICATES,
+                RunColumns.ALREADY_PROCESSED, RunColumns.LATE, RunColumns.UNKNOWN_LOCATION));
         for (QuarantineReason r : QuarantineReason.values()) {
             names.add(r.countColumn());
         }
@@ -88,29 +88,29 @@ public final class WarehouseTables {
 
     private static List<TableColumn> runColumns() {
         List<TableColumn> cols = new ArrayList<>(List.of(
-                TableColumn.required("run_id", ID),
-                TableColumn.required("process_type", ID),
-                TableColumn.required("status", ID),
-                TableColumn.of("as_of", TIMESTAMP),
-                TableColumn.of("window_start", TIMESTAMP),
-                TableColumn.of("batch_id", ID),
-                TableColumn.of("started_at", TIMESTAMP),
-                TableColumn.of("finished_at", TIMESTAMP),
-                TableColumn.of("duration_seconds", DOUBLE),
-                TableColumn.of("files_read", BIGINT)));
+                TableColumn.required(RunColumns.RUN_ID, ID),
+                TableColumn.required(RunColumns.PROCESS_TYPE, ID),
+                TableColumn.required(RunColumns.STATUS, ID),
+                TableColumn.of(RunColumns.AS_OF, TIMESTAMP),
+                TableColumn.of(RunColumns.WINDOW_START, TIMESTAMP),
+                TableColumn.of(RunColumns.BATCH_ID, ID),
+                TableColumn.of(RunColumns.STARTED_AT, TIMESTAMP),
+                TableColumn.of(RunColumns.FINISHED_AT, TIMESTAMP),
+                TableColumn.of(RunColumns.DURATION_SECONDS, DOUBLE),
+                TableColumn.of(RunColumns.FILES_READ, BIGINT)));
         for (String c : COUNT_COLUMNS) {
             cols.add(TableColumn.of(c, BIGINT));
         }
-        cols.add(TableColumn.of("checkpoint_before", TIMESTAMP));
-        cols.add(TableColumn.of("checkpoint_after", TIMESTAMP));
-        cols.add(TableColumn.of("max_event_timestamp", TIMESTAMP));
-        cols.add(TableColumn.of("error_message", TEXT));
+        cols.add(TableColumn.of(RunColumns.CHECKPOINT_BEFORE, TIMESTAMP));
+        cols.add(TableColumn.of(RunColumns.CHECKPOINT_AFTER, TIMESTAMP));
+        cols.add(TableColumn.of(RunColumns.MAX_EVENT_TIMESTAMP, TIMESTAMP));
+        cols.add(TableColumn.of(RunColumns.ERROR_MESSAGE, TEXT));
         // The run's metrics (README "Metrics"): added to an older processing_runs on first use.
-        cols.add(TableColumn.of("processing_lag_seconds", DOUBLE));
-        cols.add(TableColumn.of("throughput_per_minute", DOUBLE));
-        cols.add(TableColumn.of("error_rate", DOUBLE));
-        cols.add(TableColumn.of("missing_events", BIGINT));
-        cols.add(TableColumn.of("estimated_cost_usd", DOUBLE));
+        cols.add(TableColumn.of(RunColumns.PROCESSING_LAG_SECONDS, DOUBLE));
+        cols.add(TableColumn.of(RunColumns.THROUGHPUT_PER_MINUTE, DOUBLE));
+        cols.add(TableColumn.of(RunColumns.ERROR_RATE, DOUBLE));
+        cols.add(TableColumn.of(RunColumns.MISSING_EVENTS, BIGINT));
+        cols.add(TableColumn.of(RunColumns.ESTIMATED_COST_USD, DOUBLE));
         return List.copyOf(cols);
     }
 }

@@ -146,7 +146,7 @@ public final class Commands {
 
     /** A committed run's figures: to the log always, to CloudWatch when that is the sink. */
     private static void report(Settings settings, RunRecord r) {
-        RunMetrics.report(settings.metrics(), r.runId(), (Instant) r.get("finished_at"), RunMetrics.of(r));
+        RunMetrics.report(settings.metrics(), r.runId(), r.finishedAt(), RunMetrics.of(r));
     }
 
     /** The health check: one line per alert condition, exit 5 on CRITICAL; no Spark involved. */

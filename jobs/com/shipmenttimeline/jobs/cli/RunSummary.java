@@ -17,10 +17,10 @@ final class RunSummary {
         }
         for (RunRecord rec : r.batches()) {
             out.printf("incremental batch %s succeeded in %.1f s: %s files, read %s, timeline %s, quarantined %s, duplicates %s,"
-                    + " already_processed %s, late %s%n", rec.runId(), (Double) rec.get("duration_seconds"), rec.get("files_read"),
-                    rec.get("rows_read"), rec.get("timeline_rows"), rec.get("quarantined"), rec.get("duplicates"),
-                    rec.get("already_processed"), rec.get("late"));
-            out.printf("  checkpoint: %s (was %s)%n", rec.get("checkpoint_after"), rec.get("checkpoint_before"));
+                    + " already_processed %s, late %s%n", rec.runId(), rec.durationSeconds(), rec.filesRead(),
+                    rec.counts().read(), rec.counts().timeline(), rec.counts().quarantined(), rec.counts().duplicates(),
+                    rec.counts().alreadyProcessed(), rec.counts().late());
+            out.printf("  checkpoint: %s (was %s)%n", rec.checkpointAfter(), rec.checkpointBefore());
         }
         out.printf("  warehouse: %s; view %s %s%n", warehouse.describe(),
                 warehouse.ddl().qualified(com.shipmenttimeline.schemas.WarehouseTables.REALTIME_VIEW), r.view());
@@ -28,11 +28,11 @@ final class RunSummary {
 
     static void print(PrintStream out, DailyBaseJob.RunResult r, Warehouse warehouse) {
         RunRecord rec = r.record();
-        out.printf("%s run %s %s in %.1f s%n", rec.get("process_type"), rec.runId(), rec.get("status"), (Double) rec.get("duration_seconds"));
-        out.printf("  as_of %s, window from %s, %s raw files%n", rec.get("as_of"), rec.get("window_start"), rec.get("files_read"));
-        out.printf("  rows: read %s, timeline %s, quarantined %s, duplicates %s, unknown_location %s%n", rec.get("rows_read"),
-                rec.get("timeline_rows"), rec.get("quarantined"), rec.get("duplicates"), rec.get("unknown_location"));
-        out.printf("  checkpoint: %s (was %s)%n", rec.get("checkpoint_after"), rec.get("checkpoint_before"));
+        out.printf("%s run %s %s in %.1f s%n", rec.processType().value(), rec.runId(), rec.status(), rec.durationSeconds());
+        out.printf("  as_of %s, window from %s, %s raw files%n", rec.asOf(), rec.windowStart(), rec.filesRead());
+        out.printf("  rows: read %s, timeline %s, quarantined %s, duplicates %s, unknown_location %s%n", rec.counts().read(),
+                rec.counts().timeline(), rec.counts().quarantined(), rec.counts().duplicates(), rec.counts().unknownLocation());
+        out.printf("  checkpoint: %s (was %s)%n", rec.checkpointAfter(), rec.checkpointBefore());
         out.printf("  lake: %s (Delta, version %d)%n", r.lakePath(), r.lakeVersion());
         out.printf("  warehouse: %s; tables %s, %s; view %s %s%n", warehouse.describe(),
                 warehouse.ddl().qualified(com.shipmenttimeline.schemas.WarehouseTables.BASE),

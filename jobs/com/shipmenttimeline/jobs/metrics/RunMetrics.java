@@ -39,23 +39,24 @@ public final class RunMetrics {
 
     private RunMetrics() {}
 
-    /** The data of a finished run, from its processing_runs row. */
+    /** The data of a committed run, from its record's counts and figures. */
     public static List<MetricValue> of(RunRecord r) {
+        RunRecord.Figures f = r.figures();
         List<MetricValue> d = new ArrayList<>();
-        if (r.get("processing_lag_seconds") != null) {
-            d.add(MetricValue.of(PROCESSING_LAG, (Double) r.get("processing_lag_seconds"), "Seconds"));
+        if (f.processingLagSeconds() != null) {
+            d.add(MetricValue.of(PROCESSING_LAG, f.processingLagSeconds(), "Seconds"));
         }
-        d.add(MetricValue.of(THROUGHPUT, (Double) r.get("throughput_per_minute"), "None"));
-        d.add(MetricValue.of(ERROR_RATE, 100.0 * (Double) r.get("error_rate"), "Percent"));
-        d.add(MetricValue.of(QUARANTINED, r.number("quarantined"), "Count"));
+        d.add(MetricValue.of(THROUGHPUT, f.throughputPerMinute(), "None"));
+        d.add(MetricValue.of(ERROR_RATE, 100.0 * f.errorRate(), "Percent"));
+        d.add(MetricValue.of(QUARANTINED, r.counts().quarantined(), "Count"));
         for (QuarantineReason reason : QuarantineReason.values()) {
-            d.add(new MetricValue(QUARANTINED, r.number(reason.countColumn()), "Count", Map.of("Reason", reason.name())));
+            d.add(new MetricValue(QUARANTINED, r.quarantined(reason), "Count", Map.of("Reason", reason.name())));
         }
-        d.add(MetricValue.of(LATE, r.number("late"), "Count"));
-        d.add(MetricValue.of(MISSING, r.number("missing_events"), "Count"));
-        d.add(MetricValue.of(ROWS_WRITTEN, r.number("timeline_rows"), "Count"));
-        d.add(MetricValue.of(DURATION, (Double) r.get("duration_seconds"), "Seconds"));
-        d.add(MetricValue.of(COST, (Double) r.get("estimated_cost_usd"), "None"));
+        d.add(MetricValue.of(LATE, r.counts().late(), "Count"));
+        d.add(MetricValue.of(MISSING, f.missingEvents(), "Count"));
+        d.add(MetricValue.of(ROWS_WRITTEN, r.counts().timeline(), "Count"));
+        d.add(MetricValue.of(DURATION, r.durationSeconds(), "Seconds"));
+        d.add(MetricValue.of(COST, f.estimatedCostUsd(), "None"));
         return d;
     }
 

@@ -1,20 +1,16 @@
 package com.shipmenttimeline.jobs.run;
 
+import static org.apache.spark.sql.functions.col;
+
 import com.shipmenttimeline.jobs.config.Settings;
-import com.shipmenttimeline.jobs.config.UsageException;
 import com.shipmenttimeline.jobs.lake.TimelineLake;
-import com.shipmenttimeline.jobs.source.InputFileException;
 import com.shipmenttimeline.jobs.source.RawEventSource;
 import com.shipmenttimeline.jobs.source.RawFile;
 import com.shipmenttimeline.jobs.source.ReferenceData;
 import com.shipmenttimeline.jobs.warehouse.RunCounts;
 import com.shipmenttimeline.jobs.warehouse.RunRecord;
-import com.shipmenttimeline.jobs.warehouse.Transactions;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.jobs.warehouse.WarehouseLease;
-
-import static org.apache.spark.sql.functions.col;
-
 import com.shipmenttimeline.schemas.ProcessType;
 import com.shipmenttimeline.schemas.TimelineColumns;
 import com.shipmenttimeline.schemas.WarehouseSql;
@@ -22,20 +18,18 @@ import com.shipmenttimeline.schemas.WarehouseTables;
 import com.shipmenttimeline.transforms.EventOutcomes;
 import com.shipmenttimeline.transforms.Outcome;
 import com.shipmenttimeline.transforms.TimelineFields;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,184 +55,132 @@ public final class DailyBaseJob {
         this.clock = clock;
     }
 
+    /** What a finished run reports. */
+    public record RunResult(RunRecord record, String lakePath, long lakeVersion, String view) {}
+
     /** The window start of a base run: UTC midnight of as_of's date minus W days; a backfill's is its --from. */
     public static Instant windowStart(Instant asOf, int windowDays, Optional<LocalDate> backfillFrom) {
         LocalDate start = backfillFrom.orElseGet(() -> asOf.atZone(ZoneOffset.UTC).toLocalDate().minusDays(windowDays));
         return start.atStartOfDay(ZoneOffset.UTC).toInstant();
     }
 
+    /** One base run's identity and window. */
+    private record Window(ProcessType type, String runId, Instant startedAt, Instant asOf, Instant start) {
+        LocalDate startDate() {
+            return start.atZone(ZoneOffset.UTC).toLocalDate();
+        }
+    }
+
+    /** The lake tables' versions before the run wrote them: a failed run puts them back. */
+    private static final class LakeUndo {
+        long base = -2;
+        long incremental = -2;
+    }
+
     public RunResult run(RunRequest request) {
+        Window w = window(request);
+        StageLog log = new StageLog(spark, w.runId());
+        log.info("{} run: as_of {}, window from {} ({}), raw {}, lake {}, warehouse {}", w.type().value(), w.asOf(), w.start(),
+                request.from().isPresent() ? "backfill" : settings.windowDays() + " days", settings.paths().raw(),
+                settings.paths().lake(), warehouse.describe());
+        RunRecord.Builder record = RunRecord.start(w.runId(), w.type(), w.startedAt()).asOf(w.asOf()).windowStart(w.start());
+        TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
+        LakeUndo undo = new LakeUndo();
+        RunContext run = new RunContext(spark, settings, warehouse, clock, log, w.runId());
+        log.run("warehouse objects", warehouse.objects()::ensure);
+        RunRecord committed;
+        try (run; WarehouseLease lease = WarehouseLease.acquire(warehouse, w.runId(), w.type().value(), settings.warehouse().leaseTtl(),
+                settings.warehouse().leaseWait(), clock)) {
+            committed = leased(run, lease, request, w, record, lake, undo);
+        } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
+            RuntimeException failure = e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+            restoreLake(lake, undo);
+            run.auditFailure(record, failure);
+            throw failure;
+        }
+        String view = request.rebuild() ? rebuildView(log) : run.refreshView(EnumSet.of(Settings.RefreshPolicy.EVERY_RUN,
+                Settings.RefreshPolicy.BASE_ONLY), false);
+        return new RunResult(committed, lake.path(TimelineLake.BASE_TABLE), lake.version(TimelineLake.BASE_TABLE), view);
+    }
+
+    private Window window(RunRequest request) {
         ProcessType type = request.mode() == Mode.BACKFILL ? ProcessType.BACKFILL : ProcessType.DAILY_BASE;
         Instant startedAt = clock.instant();
         Instant asOf = request.asOf().orElse(startedAt);
-        Instant windowStart = windowStart(asOf, settings.windowDays(), request.from());
-        LocalDate windowStartDate = windowStart.atZone(ZoneOffset.UTC).toLocalDate();
-        String runId = RunIds.next(type.value(), startedAt);
-        RunRecord record = new RunRecord(runId, type.value(), startedAt).set("as_of", asOf).set("window_start", windowStart);
-        StageLog log = new StageLog(spark, runId);
-        log.info("{} run: as_of {}, window from {} ({}), raw {}, lake {}, warehouse {}", type.value(), asOf, windowStart,
-                request.from().isPresent() ? "backfill" : settings.windowDays() + " days", settings.paths().raw(),
-                settings.paths().lake(), warehouse.describe());
-
-        String keysTable = RunIds.staging(runId, "keys");
-        String timelineTable = RunIds.staging(runId, "timeline");
-        String quarantineTable = RunIds.staging(runId, "quarantine");
-        TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
-        long lakeBaseVersion = -2;
-        long lakeIncrementalVersion = -2;
-        Dataset<Row> classified = null;
-        Dataset<Row> timeline = null;
-        log.run("warehouse objects", warehouse.objects()::ensure);
-        try (WarehouseLease lease = WarehouseLease.acquire(warehouse, runId, type.value(), settings.warehouse().leaseTtl(),
-                settings.warehouse().leaseWait(), clock)) {
-            warehouse.staging().dropLeftovers();
-            RawEventSource source = new RawEventSource(spark, settings.paths().raw());
-            if (request.to().isPresent()) {
-                Optional<Instant> stored = warehouse.ledger().checkpoint();
-                if (stored.isPresent() && stored.get().isAfter(asOf)) {
-                    throw new UsageException("--to " + request.to().get() + " ends before the stored timeline (checkpoint " + stored.get()
-                            + "); a backfill replaces everything from --from on, so omit --to to recompute to the end");
-                }
-            }
-            List<RawFile> files = log.run("list raw files", () -> source.listFrom(windowStartDate).stream()
-                    .filter(f -> request.to().isEmpty() || !f.ingestDate().isAfter(request.to().get())).toList(),
-                    f -> f.size() + " files with ingest_date >= " + windowStartDate + request.to().map(t -> " and <= " + t).orElse(""));
-            record.set("files_read", (long) files.size());
-
-            Dataset<Row> tagged = EventOutcomes.forBase(source.read(files, windowStart, asOf.plus(settings.futureTolerance())), asOf, settings.futureTolerance(), windowStart)
-                    .persist(StorageLevel.MEMORY_AND_DISK());
-            classified = tagged;
-            Map<String, Long> byOutcome = log.run("read and classify", () -> readGuarded(() -> TimelinePipeline.countByOutcome(tagged)),
-                    Object::toString);
-            long inScopeCount = byOutcome.getOrDefault(Outcome.TIMELINE, 0L);
-            RunPoints.reached(RunPoints.AFTER_READ);
-
-            ReferenceData reference = new ReferenceData(spark, settings.paths().raw());
-            TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, reference);
-            Dataset<Row> inScope = tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE));
-            log.run("stage keys", () -> pipeline.stageKeys(inScope, keysTable));
-
-            Dataset<Row> computed = TimelineFields.withProcessing(pipeline.computeTimeline(inScope, keysTable, windowStart, true),
-                    type.value(), Timestamp.from(startedAt)).persist(StorageLevel.MEMORY_AND_DISK());
-            timeline = computed;
-            Instant maxEventTs = log.run("compute timeline", () -> readGuarded(() -> TimelinePipeline.summarize(computed, inScopeCount)),
-                    s -> s.rows() + " rows").maxEventTimestamp();
-            long unknown = log.run("count unknown locations", () -> pipeline.unknownLocations(inScope), n -> n + " rows");
-            RunCounts counts = RunCounts.fromOutcomes(byOutcome, unknown);
-            record.counts(counts).set("max_event_timestamp", maxEventTs);
-
-            lakeBaseVersion = lake.version(TimelineLake.BASE_TABLE);
-            lakeIncrementalVersion = lake.version(TimelineLake.INCREMENTAL_TABLE);
-            log.run("write lake", () -> {
-                lake.replaceBaseFrom(computed, windowStartDate);
-                lake.deleteFrom(TimelineLake.INCREMENTAL_TABLE, windowStartDate);
-            });
-            RunPoints.reached(RunPoints.AFTER_LAKE_WRITE);
-
-            log.run("stage warehouse rows", () -> {
-                warehouse.staging().stage(computed, timelineTable, TimelineColumns.BASE);
-                warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable, WarehouseTables.QUARANTINE_COLUMNS,
-                        counts.quarantined());
-            });
-
-            RunPoints.reached(RunPoints.BEFORE_COMMIT);
-            Instant checkpointAfter = log.run("commit", () -> warehouse.transactions().commitRun(runId, c -> {
-                lease.assertHeld(c);
-                Optional<Instant> before = warehouse.ledger().checkpoint(c);
-                commitBase(c, windowStart, timelineTable, quarantineTable);
-                Instant after = later(before.orElse(null), maxEventTs);
-                Instant committedAt = clock.instant();
-                warehouse.ledger().recordFiles(c, files.stream().map(RawFile::path).toList(), runId, type, committedAt);
-                warehouse.ledger().setCheckpoint(c, after, type, runId, committedAt);
-                record.set("checkpoint_before", before.orElse(null)).set("checkpoint_after", after)
-                        .finish(RunRecord.SUCCEEDED, committedAt)
-                        .figures(warehouse.ledger().missingEvents(c), settings.metrics().clusterCostPerHour());
-                warehouse.ledger().insertRun(c, record);
-                RunPoints.reached(RunPoints.IN_TRANSACTION);
-                return after;
-            }, () -> warehouse.ledger().checkpoint().orElse(null)), a -> "checkpoint " + a);
-            LOG.debug("committed {} at checkpoint {}", runId, checkpointAfter);
-            RunPoints.reached(RunPoints.AFTER_COMMIT);
-        } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
-            RuntimeException failure = unchecked(e);
-            recordFailure(record, failure, lake, lakeBaseVersion, lakeIncrementalVersion);
-            throw failure;
-        } finally {
-            warehouse.staging().drop(keysTable, timelineTable, quarantineTable);
-            if (classified != null) {
-                classified.unpersist();
-            }
-            if (timeline != null) {
-                timeline.unpersist();
-            }
-        }
-        String viewNote = refreshView(log, request.rebuild());
-        return new RunResult(record, lake.path(TimelineLake.BASE_TABLE), lake.version(TimelineLake.BASE_TABLE), viewNote);
+        return new Window(type, RunIds.next(type.value(), startedAt), startedAt, asOf, windowStart(asOf, settings.windowDays(), request.from()));
     }
 
-    /** Section 5 step 1 and 2, plus the quarantine rows; the caller's transaction wraps it. */
-    private void commitBase(Connection c, Instant windowStart, String timelineTable, String quarantineTable) throws SQLException {
-        Map<String, Object> values = Map.of("window_start", Timestamp.from(windowStart));
-        for (WarehouseSql.Statement st : new WarehouseSql(warehouse.ddl()).baseCommit(timelineTable, quarantineTable)) {
-            Transactions.run(c, st, values);
-        }
+    /** Section 5's steps, under the lease: list, read and classify, compute, write the lake, stage, commit. */
+    private RunRecord leased(RunContext run, WarehouseLease lease, RunRequest request, Window w, RunRecord.Builder record, TimelineLake lake,
+            LakeUndo undo) {
+        warehouse.staging().dropLeftovers();
+        RawEventSource source = new RawEventSource(spark, settings.paths().raw());
+        Intake intake = new Intake(spark, warehouse, source);
+        intake.checkBackfillEnd(request.to(), w.asOf());
+        List<RawFile> files = run.log.run("list raw files", () -> intake.baseFiles(w.startDate(), request.to()),
+                f -> f.size() + " files with ingest_date >= " + w.startDate() + request.to().map(t -> " and <= " + t).orElse(""));
+        record.filesRead(files.size());
+        Dataset<Row> tagged = run.cache(EventOutcomes.forBase(source.read(files, w.start(), w.asOf().plus(settings.futureTolerance())),
+                w.asOf(), settings.futureTolerance(), w.start()));
+        Map<String, Long> byOutcome = run.log.run("read and classify", () -> RunContext.readGuarded(() -> TimelinePipeline.countByOutcome(tagged)),
+                Object::toString);
+        RunPoints.reached(RunPoints.AFTER_READ);
+        Dataset<Row> timeline = computeTimeline(run, tagged, byOutcome, w, record);
+        writeLake(run, lake, timeline, w, undo);
+        String timelineTable = run.staging("timeline");
+        String quarantineTable = run.staging("quarantine");
+        run.log.run("stage warehouse rows", () -> {
+            warehouse.staging().stage(timeline, timelineTable, TimelineColumns.BASE);
+            warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, w.runId(), w.startedAt()), quarantineTable,
+                    WarehouseTables.QUARANTINE_COLUMNS, record.counts().quarantined());
+        });
+        List<WarehouseSql.Statement> statements = new WarehouseSql(warehouse.ddl()).baseCommit(timelineTable, quarantineTable);
+        RunContext.Committed done = run.commit("commit", new RunContext.CommitWork(w.type(), record, lease, files,
+                record.newestEvent(), statements, Map.of("window_start", Timestamp.from(w.start())), false), d -> "checkpoint " + d.checkpointAfter());
+        LOG.debug("committed {} at checkpoint {}", w.runId(), done.checkpointAfter());
+        return done.record().orElseThrow();
     }
 
-    static Instant later(Instant a, Instant b) {
-        if (a == null) {
-            return b;
-        }
-        if (b == null) {
-            return a;
-        }
-        return a.isAfter(b) ? a : b;
+    /** The timeline of the in-scope events, each shipment continued from its last stored row before the window. */
+    private Dataset<Row> computeTimeline(RunContext run, Dataset<Row> tagged, Map<String, Long> byOutcome, Window w, RunRecord.Builder record) {
+        long inScopeCount = byOutcome.getOrDefault(Outcome.TIMELINE, 0L);
+        TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, new ReferenceData(spark, settings.paths().raw()));
+        Dataset<Row> inScope = tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE));
+        String keysTable = run.staging("keys");
+        run.log.run("stage keys", () -> pipeline.stageKeys(inScope, keysTable));
+        Dataset<Row> computed = run.cache(TimelineFields.withProcessing(pipeline.computeTimeline(inScope, keysTable, w.start(), true),
+                w.type().value(), Timestamp.from(w.startedAt())));
+        Instant maxEventTs = run.log.run("compute timeline", () -> RunContext.readGuarded(() -> TimelinePipeline.summarize(computed, inScopeCount)),
+                s -> s.rows() + " rows").maxEventTimestamp();
+        long unknown = run.log.run("count unknown locations", () -> pipeline.unknownLocations(inScope), n -> n + " rows");
+        record.counts(RunCounts.fromOutcomes(byOutcome, unknown), maxEventTs);
+        return computed;
     }
 
-    /** Runs a Spark action, turning a failure to read an input file into an {@link InputFileException}. */
-    static <T> T readGuarded(java.util.function.Supplier<T> action) {
+    /** Replaces the window's partitions of the base table and clears the incremental table from the window start. */
+    private void writeLake(RunContext run, TimelineLake lake, Dataset<Row> timeline, Window w, LakeUndo undo) {
+        undo.base = lake.version(TimelineLake.BASE_TABLE);
+        undo.incremental = lake.version(TimelineLake.INCREMENTAL_TABLE);
+        run.log.run("write lake", () -> {
+            lake.replaceBaseFrom(timeline, w.startDate());
+            lake.deleteFrom(TimelineLake.INCREMENTAL_TABLE, w.startDate());
+        });
+        RunPoints.reached(RunPoints.AFTER_LAKE_WRITE);
+    }
+
+    private String rebuildView(StageLog log) {
+        log.run("rebuild realtime view", warehouse.view()::rebuild);
+        return "rebuilt";
+    }
+
+    private static void restoreLake(TimelineLake lake, LakeUndo undo) {
         try {
-            return action.get();
-        } catch (Exception e) {
-            Optional<String> input = InputFileException.findIn(e);
-            if (input.isPresent()) {
-                throw InputFileException.wrapping(input.get(), e);
-            }
-            throw unchecked(e);
-        }
-    }
-
-    /** Spark's checked exceptions, as unchecked ones (the cause chain is kept). */
-    static RuntimeException unchecked(Exception e) {
-        return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
-    }
-
-    private String refreshView(StageLog log, boolean rebuild) {
-        if (rebuild) {
-            log.run("rebuild realtime view", () -> {
-                warehouse.objects().dropRealtimeView();
-                warehouse.objects().ensure();
-            });
-            return "rebuilt";
-        }
-        if (settings.warehouse().refreshView() == Settings.RefreshPolicy.NEVER) {
-            return "not refreshed (warehouse.refresh-view = never)";
-        }
-        log.run("refresh realtime view", warehouse.view()::refresh);
-        return warehouse.ddl().materializedView() ? "refreshed" : "(a plain view: always current)";
-    }
-
-    private void recordFailure(RunRecord record, RuntimeException e, TimelineLake lake, long baseVersion, long incrementalVersion) {
-        try {
-            if (baseVersion > -2) {
-                lake.restore(TimelineLake.BASE_TABLE, baseVersion);
-                lake.restore(TimelineLake.INCREMENTAL_TABLE, incrementalVersion);
+            if (undo.base > -2) {
+                lake.restore(TimelineLake.BASE_TABLE, undo.base);
+                lake.restore(TimelineLake.INCREMENTAL_TABLE, undo.incremental);
             }
         } catch (RuntimeException restoreFailure) {
             LOG.warn("could not restore the lake after the failure: {}", restoreFailure.getMessage());
         }
-        FailureAudit.write(warehouse, record, e, clock);
     }
-
-    /** What a finished run reports. */
-    public record RunResult(RunRecord record, String lakePath, long lakeVersion, String view) {}
 }

@@ -3,7 +3,6 @@ package com.shipmenttimeline.jobs.run;
 import com.shipmenttimeline.jobs.config.Settings;
 import com.shipmenttimeline.jobs.warehouse.RunRecord;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
-
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,14 +13,13 @@ final class FailureAudit {
 
     private FailureAudit() {}
 
-    static void write(Warehouse warehouse, RunRecord record, Throwable error, Clock clock) {
+    static void write(Warehouse warehouse, RunRecord.Builder record, Throwable error, Clock clock) {
         String message = Settings.oneLine(error.getMessage() == null ? error.getClass().getName() : error.getMessage());
-        record.set("error_message", message.length() > 4000 ? message.substring(0, 4000) : message);
-        record.finish(RunRecord.FAILED, clock.instant());
+        RunRecord failed = record.finish(RunRecord.FAILED, clock.instant(), message.length() > 4000 ? message.substring(0, 4000) : message);
         try {
-            warehouse.ledger().insertRunNow(record);
+            warehouse.ledger().insertRunNow(failed);
         } catch (Exception auditFailure) {
-            LOG.warn("could not write the failed run's audit row {}: {}", record.runId(), auditFailure.getMessage());
+            LOG.warn("could not write the failed run's audit row {}: {}", failed.runId(), auditFailure.getMessage());
         }
     }
 }

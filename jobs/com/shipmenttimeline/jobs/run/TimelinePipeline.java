@@ -77,11 +77,6 @@ public final class TimelinePipeline {
         return new TimelineStats(r.getLong(0), r.isNullAt(1) ? null : r.getTimestamp(1).toInstant());
     }
 
-    /** The event ids among the staged keys that the timeline already holds. */
-    public Dataset<Row> storedEventIds(String keysTable) {
-        return warehouse.staging().query(spark, new StoredStateSql(warehouse.ddl()).storedEventIds(keysTable));
-    }
-
     /** In-scope events whose location_id is set but unknown to the locations (section 2's unknown_location). */
     public long unknownLocations(Dataset<Row> inScope) {
         Dataset<Row> known = Enrichment.locationsById(reference.locations()).select(col(RawEvents.LOCATION_ID));

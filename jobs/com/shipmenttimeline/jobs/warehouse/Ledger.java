@@ -133,9 +133,10 @@ public final class Ledger {
 
     /** Inserts a run's audit row on the caller's connection, with bound parameters only. */
     public void insertRun(Connection c, RunRecord record) throws SQLException {
+        Map<String, Object> columns = record.columns();
         Map<String, Object> v = new HashMap<>();
         for (TableColumn col : WarehouseTables.RUN_COLUMNS) {
-            Object value = record.get(col.name());
+            Object value = columns.get(col.name());
             v.put(col.name(), value == null ? Sql.Null.of(col.kind()) : value);
         }
         Sql.update(c, sql.insertRun(), v);

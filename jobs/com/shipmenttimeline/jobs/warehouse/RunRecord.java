@@ -1,77 +1,174 @@
 package com.shipmenttimeline.jobs.warehouse;
 
-
+import com.shipmenttimeline.schemas.ProcessType;
+import com.shipmenttimeline.schemas.QuarantineReason;
+import com.shipmenttimeline.schemas.RunColumns;
 import com.shipmenttimeline.schemas.WarehouseTables;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** One {@code processing_runs} row: a run's id, type, window, section 2 counts, timings and status. */
-public final class RunRecord {
+/**
+ * One {@code processing_runs} row: a run's id, type, window, section 2 counts, timings, status and
+ * figures. A run fills a {@link Builder} as it goes and finishes it into this immutable value; the
+ * ledger writes {@link #columns()}, whose keys are {@link WarehouseTables#RUN_COLUMNS}, in order.
+ *
+ * @param filesRead null until the run has listed its files
+ * @param counts null until the run has classified its rows
+ * @param figures null for a run that did not commit
+ */
+public record RunRecord(String runId, ProcessType processType, String status, Instant asOf, Instant windowStart, String batchId,
+        Instant startedAt, Instant finishedAt, double durationSeconds, Long filesRead, RunCounts counts, Instant checkpointBefore,
+        Instant checkpointAfter, Instant maxEventTimestamp, String errorMessage, Figures figures) {
+
     public static final String SUCCEEDED = "succeeded";
     public static final String FAILED = "failed";
     public static final String SKIPPED = "skipped";
 
-    private final Map<String, Object> values = new LinkedHashMap<>();
-
-    public RunRecord(String runId, String processType, Instant startedAt) {
-        values.put("run_id", runId);
-        values.put("process_type", processType);
-        values.put("started_at", startedAt);
-    }
-
-    public RunRecord set(String column, Object value) {
-        if (WarehouseTables.RUN_COLUMNS.stream().noneMatch(c -> c.name().equals(column))) {
-            throw new IllegalArgumentException("processing_runs has no column " + column);
-        }
-        values.put(column, value);
-        return this;
-    }
-
-    public RunRecord counts(RunCounts counts) {
-        counts.byColumn().forEach(this::set);
-        return this;
-    }
-
-    public Object get(String column) {
-        return values.get(column);
-    }
-
-    public String runId() {
-        return (String) values.get("run_id");
-    }
-
-    /** Marks the run finished with a status; the duration is measured from {@code started_at}. */
-    public RunRecord finish(String status, Instant finishedAt) {
-        set("status", status);
-        set("finished_at", finishedAt);
-        set("duration_seconds", (finishedAt.toEpochMilli() - ((Instant) values.get("started_at")).toEpochMilli()) / 1000.0);
-        return this;
-    }
-
     /**
-     * The run's metrics from its counts and timings: processing lag (finish minus the newest event
-     * in the timeline, the checkpoint), throughput (rows read a minute), error rate (quarantined
-     * over read), the warehouse's missing events, and the estimated cost (duration times the
-     * cluster's hourly cost). Call after {@link #finish}.
+     * The run's metrics from its counts and timings: processing lag (finish minus the newest event in
+     * the timeline, the checkpoint; null without a checkpoint), throughput (rows read a minute), error
+     * rate (quarantined over read), the warehouse's missing events, and the estimated cost (duration
+     * times the cluster's hourly cost).
      */
-    public RunRecord figures(long missingEvents, double clusterCostPerHour) {
-        double seconds = (Double) values.get("duration_seconds");
-        long read = number("rows_read");
-        Instant checkpoint = (Instant) values.get("checkpoint_after");
-        Instant finished = (Instant) values.get("finished_at");
-        if (checkpoint != null && finished != null) {
-            set("processing_lag_seconds", Math.max(0, finished.toEpochMilli() - checkpoint.toEpochMilli()) / 1000.0);
-        }
-        set("throughput_per_minute", seconds > 0 ? read * 60.0 / seconds : 0.0);
-        set("error_rate", read > 0 ? (double) number("quarantined") / read : 0.0);
-        set("missing_events", missingEvents);
-        set("estimated_cost_usd", seconds / 3600.0 * clusterCostPerHour);
-        return this;
+    public record Figures(Double processingLagSeconds, double throughputPerMinute, double errorRate, long missingEvents,
+            double estimatedCostUsd) {}
+
+    public static Builder start(String runId, ProcessType processType, Instant startedAt) {
+        return new Builder(runId, processType, startedAt);
     }
 
-    public long number(String column) {
-        Object v = values.get(column);
-        return v instanceof Number n ? n.longValue() : 0L;
+    public boolean succeeded() {
+        return SUCCEEDED.equals(status);
+    }
+
+    /** The row by column name, every column of {@code processing_runs} in table order (nulls included). */
+    public Map<String, Object> columns() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(RunColumns.RUN_ID, runId);
+        m.put(RunColumns.PROCESS_TYPE, processType.value());
+        m.put(RunColumns.STATUS, status);
+        m.put(RunColumns.AS_OF, asOf);
+        m.put(RunColumns.WINDOW_START, windowStart);
+        m.put(RunColumns.BATCH_ID, batchId);
+        m.put(RunColumns.STARTED_AT, startedAt);
+        m.put(RunColumns.FINISHED_AT, finishedAt);
+        m.put(RunColumns.DURATION_SECONDS, durationSeconds);
+        m.put(RunColumns.FILES_READ, filesRead);
+        for (String c : WarehouseTables.COUNT_COLUMNS) {
+            m.put(c, counts == null ? null : counts.byColumn().get(c));
+        }
+        m.put(RunColumns.CHECKPOINT_BEFORE, checkpointBefore);
+        m.put(RunColumns.CHECKPOINT_AFTER, checkpointAfter);
+        m.put(RunColumns.MAX_EVENT_TIMESTAMP, maxEventTimestamp);
+        m.put(RunColumns.ERROR_MESSAGE, errorMessage);
+        m.put(RunColumns.PROCESSING_LAG_SECONDS, figures == null ? null : figures.processingLagSeconds());
+        m.put(RunColumns.THROUGHPUT_PER_MINUTE, figures == null ? null : figures.throughputPerMinute());
+        m.put(RunColumns.ERROR_RATE, figures == null ? null : figures.errorRate());
+        m.put(RunColumns.MISSING_EVENTS, figures == null ? null : figures.missingEvents());
+        m.put(RunColumns.ESTIMATED_COST_USD, figures == null ? null : figures.estimatedCostUsd());
+        return m;
+    }
+
+    /** The count of one quarantine reason (0 before the run classified its rows). */
+    public long quarantined(QuarantineReason reason) {
+        return counts == null ? 0 : counts.quarantinedByReason().getOrDefault(reason, 0L);
+    }
+
+    /** A run's record while it runs: each step sets what it learnt. */
+    public static final class Builder {
+        private final String runId;
+        private final ProcessType processType;
+        private final Instant startedAt;
+        private Instant asOf;
+        private Instant windowStart;
+        private String batchId;
+        private Long filesRead;
+        private RunCounts counts;
+        private Instant checkpointBefore;
+        private Instant checkpointAfter;
+        private Instant maxEventTimestamp;
+        private String note;
+
+        private Builder(String runId, ProcessType processType, Instant startedAt) {
+            this.runId = runId;
+            this.processType = processType;
+            this.startedAt = startedAt;
+        }
+
+        public String runId() {
+            return runId;
+        }
+
+        /** The run's counts, once it has classified its rows (else null). */
+        public RunCounts counts() {
+            return counts;
+        }
+
+        /** The newest event the run takes into the timeline, once computed (null for none). */
+        public Instant newestEvent() {
+            return maxEventTimestamp;
+        }
+
+        public Builder asOf(Instant value) {
+            asOf = value;
+            return this;
+        }
+
+        public Builder windowStart(Instant value) {
+            windowStart = value;
+            return this;
+        }
+
+        public Builder batchId(String value) {
+            batchId = value;
+            return this;
+        }
+
+        public Builder filesRead(long value) {
+            filesRead = value;
+            return this;
+        }
+
+        public Builder counts(RunCounts value, Instant newestEvent) {
+            counts = value;
+            maxEventTimestamp = newestEvent;
+            return this;
+        }
+
+        public Builder checkpoints(Instant before, Instant after) {
+            checkpointBefore = before;
+            checkpointAfter = after;
+            return this;
+        }
+
+        /** A line for {@code error_message} on a run that succeeded (what a replay reset deleted). */
+        public Builder note(String value) {
+            note = value;
+            return this;
+        }
+
+        /** Finished without figures: a failure (its message), or a bookkeeping run such as a replay reset. */
+        public RunRecord finish(String status, Instant finishedAt, String errorMessage) {
+            return new RunRecord(runId, processType, status, asOf, windowStart, batchId, startedAt, finishedAt,
+                    seconds(finishedAt), filesRead, counts, checkpointBefore, checkpointAfter, maxEventTimestamp,
+                    errorMessage != null ? errorMessage : note, null);
+        }
+
+        /** Succeeded, with its figures (see {@link Figures}). */
+        public RunRecord succeeded(Instant finishedAt, long missingEvents, double clusterCostPerHour) {
+            double seconds = seconds(finishedAt);
+            long read = counts == null ? 0 : counts.read();
+            long quarantined = counts == null ? 0 : counts.quarantined();
+            Double lag = checkpointAfter == null ? null : Math.max(0, finishedAt.toEpochMilli() - checkpointAfter.toEpochMilli()) / 1000.0;
+            Figures f = new Figures(lag, seconds > 0 ? read * 60.0 / seconds : 0.0, read > 0 ? (double) quarantined / read : 0.0,
+                    missingEvents, seconds / 3600.0 * clusterCostPerHour);
+            return new RunRecord(runId, processType, SUCCEEDED, asOf, windowStart, batchId, startedAt, finishedAt, seconds, filesRead, counts,
+                    checkpointBefore, checkpointAfter, maxEventTimestamp, note, f);
+        }
+
+        private double seconds(Instant finishedAt) {
+            return (finishedAt.toEpochMilli() - startedAt.toEpochMilli()) / 1000.0;
+        }
     }
 }

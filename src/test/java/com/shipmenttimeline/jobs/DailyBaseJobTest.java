@@ -118,7 +118,7 @@ class DailyBaseJobTest {
     @Test
     void aBaseRunOverTheSampleCommitsTheViewTheCheckpointAndCountsThatAddUp() {
         DailyBaseJob.RunResult r = base(settings(SAMPLE), "--date", "2025-07-12");
-        assertEquals("succeeded", r.record().get("status"));
+        assertEquals("succeeded", r.record().status());
 
         Map<String, Object> run = TestWarehouse.query("SELECT * FROM " + t("processing_runs")).get(0);
         assertCountsAddUp(run);
@@ -174,7 +174,7 @@ class DailyBaseJobTest {
         assertTrue(TestWarehouse.count("SELECT count(*) FROM " + t("processed_files") + " WHERE path LIKE '%ingest_date=2025-07-05%'") > 0);
         assertTrue(view().stream().allMatch(v -> "backfill".equals(v.get("process_type"))));
         assertViewMatchesReference(view());
-        assertEquals("succeeded", r.record().get("status"));
+        assertEquals("succeeded", r.record().status());
 
         base(settings(SAMPLE), "--date", "2025-07-12");
         UsageException e = assertThrows(UsageException.class,

@@ -288,7 +288,7 @@ class FaultSuiteTest {
                 + " 'IN_TRANSIT' AS status").limit(0), "empty.parquet");
         d.raw.jsonLines(JULY_2, List.of("", "   "));
         IncrementalJob.RunResult r = d.incremental(INCREMENTAL);
-        long read = r.batches().stream().mapToLong(b -> (Long) b.get("rows_read")).sum();
+        long read = r.batches().stream().mapToLong(b -> b.counts().read()).sum();
         assertEquals(0, read);
         assertEquals(checkpointBefore, d.checkpoint(), "the checkpoint stays");
         String outcome = r.batches().size() + " batch(es) of 0 rows (an empty Parquet file, a JSON file of blank lines): audit rows of"

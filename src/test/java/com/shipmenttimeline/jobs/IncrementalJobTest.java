@@ -314,7 +314,7 @@ class IncrementalJobTest {
         Map<String, Long> total = new java.util.TreeMap<>();
         for (RunRecord b : r.batches()) {
             for (String k : List.of("rows_read", "already_processed", "late", "duplicates", "timeline_rows", "quarantined_malformed")) {
-                total.merge(k, (Long) b.get(k), Long::sum);
+                total.merge(k, (Long) b.columns().get(k), Long::sum);
             }
         }
         assertEquals(Map.of("rows_read", 5L, "already_processed", 1L, "late", 1L, "duplicates", 1L, "timeline_rows", 1L,
@@ -430,7 +430,7 @@ class IncrementalJobTest {
         IncrementalJob.RunResult r = d.incremental("--replay-from", "2025-07-02T00:30:00Z", "--as-of", "2025-07-03T00:00:00Z");
         TestWarehouse.execute("REFRESH MATERIALIZED VIEW " + d.t("shipment_timeline_realtime"));
         assertEquals(before, d.timeline(), "rebuilt from the raw files");
-        assertEquals(2L, r.batches().get(0).get("timeline_rows"));
+        assertEquals(2L, r.batches().get(0).counts().timeline());
         d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a4", D0 + DAY + 9_000_000_000L, "DELIVERED", "L2", null)));
         d.incremental("--as-of", "2025-07-03T00:00:00Z");
         assertEquals(4L, TestWarehouse.query("SELECT event_sequence FROM " + d.t("shipment_timeline_realtime") + " WHERE event_id = 'a4'")

@@ -1,7 +1,10 @@
 package com.shipmenttimeline.jobs.metrics;
 
 import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.warehouse.RunCounts;
 import com.shipmenttimeline.jobs.warehouse.RunRecord;
+import com.shipmenttimeline.schemas.ProcessType;
+import com.shipmenttimeline.schemas.QuarantineReason;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,10 +69,9 @@ class CloudWatchPublisherTest {
 
     private static RunRecord finishedRun() {
         Instant start = Instant.parse("2025-07-12T00:00:00Z");
-        RunRecord r = new RunRecord("daily_base-x", "daily_base", start).set("rows_read", 1000L).set("timeline_rows", 900L)
-                .set("quarantined", 60L).set("quarantined_malformed", 40L).set("quarantined_missing_status", 20L).set("duplicates", 40L)
-                .set("late", 0L).set("checkpoint_after", Instant.parse("2025-07-11T23:50:00Z"));
-        return r.finish(RunRecord.SUCCEEDED, start.plusSeconds(120)).figures(7, 3.0);
+        RunCounts counts = new RunCounts(1000, 900, Map.of(QuarantineReason.MALFORMED, 40L, QuarantineReason.MISSING_STATUS, 20L), 40, 0, 0, 0);
+        return RunRecord.start("daily_base-x", ProcessType.DAILY_BASE, start).counts(counts, null)
+                .checkpoints(null, Instant.parse("2025-07-11T23:50:00Z")).succeeded(start.plusSeconds(120), 7, 3.0);
     }
 
     @Test
