@@ -47,81 +47,117 @@ public record CommandLine(RunRequest request, SqlDialect dialect, String sql, St
             "            5 monitor found a CRITICAL condition");
 
     public static CommandLine parse(String[] args) {
-        Mode mode = null;
-        Instant asOf = null;
-        LocalDate date = null;
-        boolean rebuild = false;
-        LocalDate from = null;
-        LocalDate to = null;
-        Instant replayFrom = null;
-        SqlDialect dialect = SqlDialect.POSTGRES;
-        String sql = null;
-        String conf = null;
-        List<String> overrides = new ArrayList<>();
+        Parser p = new Parser();
         for (int i = 0; i < args.length; i++) {
+            i = p.take(args, i);
+        }
+        return p.build();
+    }
+
+    /** The flags seen so far; {@link #build} checks how they go together. */
+    private static final class Parser {
+        private static final java.util.Set<String> WITH_VALUE = java.util.Set.of("--mode", "--conf", "--as-of", "--date", "--window-days",
+                "--from", "--to", "--replay-from", "--events", "--days", "--seed", "--defect-rate", "--end-date", "--dialect", "--sql");
+
+        Mode mode;
+        Instant asOf;
+        LocalDate date;
+        boolean rebuild;
+        LocalDate from;
+        LocalDate to;
+        Instant replayFrom;
+        SqlDialect dialect = SqlDialect.POSTGRES;
+        String sql;
+        String conf;
+        final List<String> overrides = new ArrayList<>();
+
+        /** Takes the argument at {@code i} (and its value); returns the index of the last one taken. */
+        int take(String[] args, int i) {
             String arg = args[i];
             String value = null;
             if (arg.startsWith("--") && arg.contains("=")) {
                 value = arg.substring(arg.indexOf('=') + 1);
                 arg = arg.substring(0, arg.indexOf('='));
             }
+            if (arg.equals("--help") || arg.equals("-h")) {
+                throw new HelpRequested();
+            }
+            if (arg.equals("--rebuild")) {
+                rebuild = true;
+            } else if (WITH_VALUE.contains(arg)) {
+                if (value == null) {
+                    if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                        throw new UsageException(arg + " needs a value");
+                    }
+                    value = args[++i];
+                }
+                flag(arg, value);
+            } else if (arg.startsWith("-")) {
+                throw new UsageException("unknown flag " + arg + " (try --help)");
+            } else if (!arg.contains("=")) {
+                throw new UsageException("unexpected argument '" + arg + "': configuration overrides are key=value");
+            } else {
+                overrides.add(arg);
+            }
+            return i;
+        }
+
+        private void flag(String arg, String value) {
             switch (arg) {
-                case "--help", "-h" -> throw new HelpRequested();
-                case "--rebuild" -> rebuild = true;
-                case "--mode", "--conf", "--as-of", "--date", "--window-days", "--from", "--to", "--replay-from", "--events",
-                        "--days", "--seed", "--defect-rate", "--end-date", "--dialect", "--sql" -> {
-                    if (value == null) {
-                        if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-                            throw new UsageException(arg + " needs a value");
-                        }
-                        value = args[++i];
-                    }
-                    switch (arg) {
-                        case "--mode" -> mode = Mode.parse(value);
-                        case "--conf" -> conf = value;
-                        case "--as-of" -> asOf = parseInstant(arg, value);
-                        case "--date" -> date = parseDate(arg, value);
-                        case "--from" -> from = parseDate(arg, value);
-                        case "--to" -> to = parseDate(arg, value);
-                        case "--replay-from" -> replayFrom = parseInstant(arg, value);
-                        case "--window-days" -> overrides.add("base.window-days=" + positiveInt(arg, value));
-                        case "--events" -> overrides.add("generator.events=" + positiveInt(arg, value));
-                        case "--days" -> overrides.add("generator.days=" + positiveInt(arg, value));
-                        case "--seed" -> overrides.add("generator.seed=" + parseLong(arg, value));
-                        case "--defect-rate" -> overrides.add("generator.defect-rate=" + parseRate(arg, value));
-                        case "--end-date" -> overrides.add("generator.end-date=\"" + parseDate(arg, value) + "\"");
-                        case "--dialect" -> dialect = parseDialect(value);
-                        case "--sql" -> sql = value;
-                        default -> throw new IllegalStateException(arg);
-                    }
-                }
-                default -> {
-                    if (arg.startsWith("-")) {
-                        throw new UsageException("unknown flag " + arg + " (try --help)");
-                    }
-                    if (!arg.contains("=")) {
-                        throw new UsageException("unexpected argument '" + arg + "': configuration overrides are key=value");
-                    }
-                    overrides.add(arg);
-                }
+                case "--mode" -> mode = Mode.parse(value);
+                case "--conf" -> conf = value;
+                case "--as-of" -> asOf = parseInstant(arg, value);
+                case "--date" -> date = parseDate(arg, value);
+                case "--from" -> from = parseDate(arg, value);
+                case "--to" -> to = parseDate(arg, value);
+                case "--replay-from" -> replayFrom = parseInstant(arg, value);
+                case "--window-days" -> overrides.add("base.window-days=" + positiveInt(arg, value));
+                case "--events" -> overrides.add("generator.events=" + positiveInt(arg, value));
+                case "--days" -> overrides.add("generator.days=" + positiveInt(arg, value));
+                case "--seed" -> overrides.add("generator.seed=" + parseLong(arg, value));
+                case "--defect-rate" -> overrides.add("generator.defect-rate=" + parseRate(arg, value));
+                case "--end-date" -> overrides.add("generator.end-date=\"" + parseDate(arg, value) + "\"");
+                case "--dialect" -> dialect = parseDialect(value);
+                case "--sql" -> sql = value;
+                default -> throw new IllegalStateException(arg);
             }
         }
-        if (mode == null) {
-            throw new UsageException("--mode is required; use one of " + Mode.names());
+
+        CommandLine build() {
+            if (mode == null) {
+                throw new UsageException("--mode is required; use one of " + Mode.names());
+            }
+            if (date != null && asOf != null) {
+                throw new UsageException("--date and --as-of both set the run's reference time; give one");
+            }
+            if (date != null) {
+                asOf = date.atStartOfDay(ZoneOffset.UTC).toInstant();
+            }
+            checkBackfill();
+            if (replayFrom != null && mode != Mode.INCREMENTAL) {
+                throw new UsageException("--replay-from belongs to --mode incremental");
+            }
+            if (rebuild && mode != Mode.DAILY_BASE && mode != Mode.BACKFILL) {
+                throw new UsageException("--rebuild belongs to --mode daily_base or backfill");
+            }
+            if ((sql != null) != (mode == Mode.QUERY)) {
+                throw new UsageException(mode == Mode.QUERY ? "--mode query needs --sql \"SELECT ...\"" : "--sql belongs to --mode query");
+            }
+            return new CommandLine(new RunRequest(mode, Optional.ofNullable(asOf), rebuild, Optional.ofNullable(from), Optional.ofNullable(to),
+                    Optional.ofNullable(replayFrom)), dialect, sql, conf, List.copyOf(overrides));
         }
-        if (date != null && asOf != null) {
-            throw new UsageException("--date and --as-of both set the run's reference time; give one");
-        }
-        if (date != null) {
-            asOf = date.atStartOfDay(ZoneOffset.UTC).toInstant();
-        }
-        if (from != null && mode != Mode.BACKFILL) {
-            throw new UsageException("--from belongs to --mode backfill");
-        }
-        if (mode == Mode.BACKFILL && from == null) {
-            throw new UsageException("--mode backfill needs --from YYYY-MM-DD");
-        }
-        if (to != null) {
+
+        /** --from and --to belong to a backfill; --to sets its reference time to the end of that day. */
+        private void checkBackfill() {
+            if (from != null && mode != Mode.BACKFILL) {
+                throw new UsageException("--from belongs to --mode backfill");
+            }
+            if (mode == Mode.BACKFILL && from == null) {
+                throw new UsageException("--mode backfill needs --from YYYY-MM-DD");
+            }
+            if (to == null) {
+                return;
+            }
             if (mode != Mode.BACKFILL) {
                 throw new UsageException("--to belongs to --mode backfill");
             }
@@ -133,17 +169,6 @@ public record CommandLine(RunRequest request, SqlDialect dialect, String sql, St
             }
             asOf = to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
         }
-        if (replayFrom != null && mode != Mode.INCREMENTAL) {
-            throw new UsageException("--replay-from belongs to --mode incremental");
-        }
-        if (rebuild && mode != Mode.DAILY_BASE && mode != Mode.BACKFILL) {
-            throw new UsageException("--rebuild belongs to --mode daily_base or backfill");
-        }
-        if ((sql != null) != (mode == Mode.QUERY)) {
-            throw new UsageException(mode == Mode.QUERY ? "--mode query needs --sql \"SELECT ...\"" : "--sql belongs to --mode query");
-        }
-        return new CommandLine(new RunRequest(mode, Optional.ofNullable(asOf), rebuild, Optional.ofNullable(from), Optional.ofNullable(to),
-                Optional.ofNullable(replayFrom)), dialect, sql, conf, List.copyOf(overrides));
     }
 
     /** Thrown by {@code --help}: the launcher prints {@link #USAGE} and exits 0. */

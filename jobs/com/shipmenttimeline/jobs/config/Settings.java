@@ -168,7 +168,15 @@ public record Settings(
 
     static Settings fromConfig(Config c) {
         Paths paths = new Paths(nonEmpty(c, "paths.raw"), nonEmpty(c, "paths.lake"), nonEmpty(c, "paths.streaming-checkpoint"));
+        SparkSettings spark = spark(c);
+        WarehouseSettings warehouse = warehouse(c);
+        int windowDays = positive(c, "base.window-days");
+        IncrementalSettings incremental = incremental(c);
+        Duration tolerance = nonNegativeDuration(c, "validation.future-tolerance");
+        return new Settings(paths, spark, warehouse, windowDays, tolerance, incremental, generator(c), metrics(c), monitor(c));
+    }
 
+    private static SparkSettings spark(Config c) {
         Map<String, String> extra = new LinkedHashMap<>();
         for (Map.Entry<String, ConfigValue> e : c.getConfig("spark.extra").entrySet()) {
             String key = e.getKey().replace("\"", "");
@@ -177,21 +185,13 @@ public record Settings(
             }
             extra.put(key, String.valueOf(e.getValue().unwrapped()));
         }
-        SparkSettings spark = new SparkSettings(c.getString("spark.master").trim(), nonEmpty(c, "spark.app-name"),
+        return new SparkSettings(c.getString("spark.master").trim(), nonEmpty(c, "spark.app-name"),
                 positive(c, "spark.shuffle-partitions"), c.getBoolean("spark.ui-enabled"), Map.copyOf(extra));
+    }
 
+    private static WarehouseSettings warehouse(Config c) {
         WarehouseKind kind = enumValue(c, "warehouse.kind", WarehouseKind.class);
-        String jdbcUrl = c.getString("warehouse.jdbc-url").trim();
-        if (kind != WarehouseKind.EMBEDDED && jdbcUrl.isEmpty()) {
-            throw new UsageException("timeline.warehouse.jdbc-url is required when warehouse.kind = "
-                    + kind.name().toLowerCase(Locale.ROOT) + " (or set TIMELINE_JDBC_URL)");
-        }
-        if (!jdbcUrl.isEmpty() && !jdbcUrl.startsWith("jdbc:")) {
-            throw new UsageException("timeline.warehouse.jdbc-url must start with jdbc: (got '" + redactUrl(jdbcUrl) + "')");
-        }
-        if (jdbcUrl.toLowerCase(Locale.ROOT).contains("password=")) {
-            throw new UsageException("timeline.warehouse.jdbc-url must not carry a password; put it in the variable named by warehouse.password-env");
-        }
+        String jdbcUrl = jdbcUrl(c, kind);
         String schema = c.getString("warehouse.schema");
         try {
             WarehouseDdl.checkIdentifier(schema, "timeline.warehouse.schema");
@@ -209,12 +209,28 @@ public record Settings(
         }
         String user = c.getString("warehouse.user").trim();
         RedshiftSettings redshift = redshift(c, kind, jdbcUrl, user);
-        WarehouseSettings warehouse = new WarehouseSettings(kind, jdbcUrl, user,
+        return new WarehouseSettings(kind, jdbcUrl, user,
                 nonEmpty(c, "warehouse.password-env"), schema, positive(c, "warehouse.batch-size"),
                 refresh, viewKind.equals("materialized"), nonEmpty(c, "warehouse.embedded.data-dir"), port,
                 positiveDuration(c, "warehouse.lease.ttl"), nonNegativeDuration(c, "warehouse.lease.wait"), redshift);
+    }
 
-        int windowDays = positive(c, "base.window-days");
+    private static String jdbcUrl(Config c, WarehouseKind kind) {
+        String jdbcUrl = c.getString("warehouse.jdbc-url").trim();
+        if (kind != WarehouseKind.EMBEDDED && jdbcUrl.isEmpty()) {
+            throw new UsageException("timeline.warehouse.jdbc-url is required when warehouse.kind = "
+                    + kind.name().toLowerCase(Locale.ROOT) + " (or set TIMELINE_JDBC_URL)");
+        }
+        if (!jdbcUrl.isEmpty() && !jdbcUrl.startsWith("jdbc:")) {
+            throw new UsageException("timeline.warehouse.jdbc-url must start with jdbc: (got '" + redactUrl(jdbcUrl) + "')");
+        }
+        if (jdbcUrl.toLowerCase(Locale.ROOT).contains("password=")) {
+            throw new UsageException("timeline.warehouse.jdbc-url must not carry a password; put it in the variable named by warehouse.password-env");
+        }
+        return jdbcUrl;
+    }
+
+    private static IncrementalSettings incremental(Config c) {
         String trigger = c.getString("incremental.trigger").trim();
         Optional<Duration> processingTime;
         if (trigger.equals("available-now")) {
@@ -227,10 +243,11 @@ public record Settings(
                         + trigger + "')");
             }
         }
-        IncrementalSettings incremental = new IncrementalSettings(positive(c, "incremental.max-files-per-trigger"),
+        return new IncrementalSettings(positive(c, "incremental.max-files-per-trigger"),
                 positiveDuration(c, "incremental.max-file-age"), processingTime);
-        Duration tolerance = nonNegativeDuration(c, "validation.future-tolerance");
+    }
 
+    private static GeneratorSettings generator(Config c) {
         String end = c.getString("generator.end-date").trim();
         Optional<LocalDate> endDate;
         try {
@@ -246,10 +263,9 @@ public record Settings(
         if (events < 1) {
             throw new UsageException("timeline.generator.events must be at least 1 (got " + events + ")");
         }
-        GeneratorSettings generator = new GeneratorSettings(events, positive(c, "generator.days"), endDate,
+        return new GeneratorSettings(events, positive(c, "generator.days"), endDate,
                 c.getLong("generator.seed"), defectRate, c.getBoolean("generator.when-empty"),
                 nonNegativeDuration(c, "generator.hold-back"), nonEmpty(c, "generator.incoming"), share(c, "generator.json-share"));
-        return new Settings(paths, spark, warehouse, windowDays, tolerance, incremental, generator, metrics(c), monitor(c));
     }
 
     private static final java.util.regex.Pattern ROLE_ARN = java.util.regex.Pattern.compile("arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+");

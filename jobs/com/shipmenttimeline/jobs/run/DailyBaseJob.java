@@ -40,19 +40,11 @@ import org.slf4j.LoggerFactory;
  * warehouse transaction replace the window's base rows, delete the incremental rows the base now
  * covers, store the quarantine rows, set the checkpoint and write the audit row. Then refresh the view.
  */
-public final class DailyBaseJob {
+public final class DailyBaseJob extends TimelineJob {
     private static final Logger LOG = LoggerFactory.getLogger(DailyBaseJob.class);
 
-    private final SparkSession spark;
-    private final Settings settings;
-    private final Warehouse warehouse;
-    private final Clock clock;
-
     public DailyBaseJob(SparkSession spark, Settings settings, Warehouse warehouse, Clock clock) {
-        this.spark = spark;
-        this.settings = settings;
-        this.warehouse = warehouse;
-        this.clock = clock;
+        super(spark, settings, warehouse, clock);
     }
 
     /** What a finished run reports. */
@@ -86,11 +78,9 @@ public final class DailyBaseJob {
         RunRecord.Builder record = RunRecord.start(w.runId(), w.type(), w.startedAt()).asOf(w.asOf()).windowStart(w.start());
         TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
         LakeUndo undo = new LakeUndo();
-        RunContext run = new RunContext(spark, settings, warehouse, clock, log, w.runId());
-        log.run("warehouse objects", warehouse.objects()::ensure);
+        RunContext run = begin(log, w.runId());
         RunRecord committed;
-        try (run; WarehouseLease lease = WarehouseLease.acquire(warehouse, w.runId(), w.type().value(), settings.warehouse().leaseTtl(),
-                settings.warehouse().leaseWait(), clock)) {
+        try (run; WarehouseLease lease = lease(w.runId(), w.type())) {
             committed = leased(run, lease, request, w, record, lake, undo);
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
             RuntimeException failure = e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);

@@ -57,7 +57,7 @@ import org.apache.spark.sql.types.StructType;
  * batch's audit row. The batch's key is the streaming query's id and the batch id, so a batch that
  * Spark runs again after a crash finds itself committed and changes nothing.
  */
-public final class IncrementalJob {
+public final class IncrementalJob extends TimelineJob {
     /** Spark sets this local property on the stream's thread to the query's id. */
     private static final String QUERY_ID_PROPERTY = "sql.streaming.queryId";
     /** The stream only discovers files: the binaryFile source with just the path column reads no content. */
@@ -68,16 +68,8 @@ public final class IncrementalJob {
             .add("content", DataTypes.BinaryType)
             .add("ingest_date", DataTypes.StringType);
 
-    private final SparkSession spark;
-    private final Settings settings;
-    private final Warehouse warehouse;
-    private final Clock clock;
-
     public IncrementalJob(SparkSession spark, Settings settings, Warehouse warehouse, Clock clock) {
-        this.spark = spark;
-        this.settings = settings;
-        this.warehouse = warehouse;
-        this.clock = clock;
+        super(spark, settings, warehouse, clock);
     }
 
     /** What a run did: one record per committed batch (none when nothing new arrived). */
@@ -117,11 +109,9 @@ public final class IncrementalJob {
         StageLog log = new StageLog(spark, runId);
         log.info("incremental run: as_of {}, raw {}, streaming checkpoint {}, warehouse {}", asOf, settings.paths().raw(),
                 settings.paths().streamingCheckpoint(), warehouse.describe());
-        log.run("warehouse objects", warehouse.objects()::ensure);
-        RunContext run = new RunContext(spark, settings, warehouse, clock, log, runId);
+        RunContext run = begin(log, runId);
         Stream stream;
-        try (WarehouseLease lease = WarehouseLease.acquire(warehouse, runId, ProcessType.INCREMENTAL.value(),
-                settings.warehouse().leaseTtl(), settings.warehouse().leaseWait(), clock)) {
+        try (WarehouseLease lease = lease(runId, ProcessType.INCREMENTAL)) {
             warehouse.staging().dropLeftovers();
             stream = new Stream(run, lease, asOf);
             if (request.replayFrom().isPresent()) {

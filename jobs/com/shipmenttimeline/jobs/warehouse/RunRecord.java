@@ -150,9 +150,7 @@ public record RunRecord(String runId, ProcessType processType, String status, In
 
         /** Finished without figures: a failure (its message), or a bookkeeping run such as a replay reset. */
         public RunRecord finish(String status, Instant finishedAt, String errorMessage) {
-            return new RunRecord(runId, processType, status, asOf, windowStart, batchId, startedAt, finishedAt,
-                    seconds(finishedAt), filesRead, counts, checkpointBefore, checkpointAfter, maxEventTimestamp,
-                    errorMessage != null ? errorMessage : note, null);
+            return build(status, finishedAt, errorMessage != null ? errorMessage : note, null);
         }
 
         /** Succeeded, with its figures (see {@link Figures}). */
@@ -163,8 +161,12 @@ public record RunRecord(String runId, ProcessType processType, String status, In
             Double lag = checkpointAfter == null ? null : Math.max(0, finishedAt.toEpochMilli() - checkpointAfter.toEpochMilli()) / 1000.0;
             Figures f = new Figures(lag, seconds > 0 ? read * 60.0 / seconds : 0.0, read > 0 ? (double) quarantined / read : 0.0,
                     missingEvents, seconds / 3600.0 * clusterCostPerHour);
-            return new RunRecord(runId, processType, SUCCEEDED, asOf, windowStart, batchId, startedAt, finishedAt, seconds, filesRead, counts,
-                    checkpointBefore, checkpointAfter, maxEventTimestamp, note, f);
+            return build(SUCCEEDED, finishedAt, note, f);
+        }
+
+        private RunRecord build(String status, Instant finishedAt, String message, Figures f) {
+            return new RunRecord(runId, processType, status, asOf, windowStart, batchId, startedAt, finishedAt, seconds(finishedAt), filesRead,
+                    counts, checkpointBefore, checkpointAfter, maxEventTimestamp, message, f);
         }
 
         private double seconds(Instant finishedAt) {

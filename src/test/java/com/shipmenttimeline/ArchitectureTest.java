@@ -85,6 +85,26 @@ class ArchitectureTest {
     }
 
     @Test
+    void neitherJobCallsTheOther() {
+        noClasses().that().haveFullyQualifiedName(JOBS + ".run.DailyBaseJob").should().dependOnClassesThat()
+                .haveFullyQualifiedName(JOBS + ".run.IncrementalJob").check(CLASSES);
+        noClasses().that().haveFullyQualifiedName(JOBS + ".run.IncrementalJob").should().dependOnClassesThat()
+                .haveFullyQualifiedName(JOBS + ".run.DailyBaseJob").check(CLASSES);
+    }
+
+    @Test
+    void onlyTheWarehouseOpensConnections() {
+        noClasses().that().resideOutsideOfPackage(JOBS + ".warehouse..").should().dependOnClassesThat()
+                .haveFullyQualifiedName("java.sql.DriverManager").check(CLASSES);
+    }
+
+    @Test
+    void onlyTheMetricsTalkToAws() {
+        noClasses().that().resideOutsideOfPackage(JOBS + ".metrics..").should().dependOnClassesThat()
+                .resideInAPackage("software.amazon.awssdk..").check(CLASSES);
+    }
+
+    @Test
     void theRoomsOfJobsFormNoCycle() {
         slices().matching(JOBS + ".(*)..").should().beFreeOfCycles().check(CLASSES);
     }

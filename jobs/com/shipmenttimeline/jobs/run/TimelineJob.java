@@ -1,0 +1,37 @@
+package com.shipmenttimeline.jobs.run;
+
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.warehouse.Warehouse;
+import com.shipmenttimeline.jobs.warehouse.WarehouseLease;
+import com.shipmenttimeline.schemas.ProcessType;
+import java.time.Clock;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * What both jobs are built on (Iceberg's base action, in our terms): the session, the settings, the
+ * warehouse and the clock, and the first steps every run takes with them.
+ */
+abstract class TimelineJob {
+    final SparkSession spark;
+    final Settings settings;
+    final Warehouse warehouse;
+    final Clock clock;
+
+    TimelineJob(SparkSession spark, Settings settings, Warehouse warehouse, Clock clock) {
+        this.spark = spark;
+        this.settings = settings;
+        this.warehouse = warehouse;
+        this.clock = clock;
+    }
+
+    /** A run's context, its warehouse objects made sure of first. */
+    RunContext begin(StageLog log, String runId) {
+        log.run("warehouse objects", warehouse.objects()::ensure);
+        return new RunContext(spark, settings, warehouse, clock, log, runId);
+    }
+
+    /** Takes the timeline lease for a run, waiting as configured. */
+    WarehouseLease lease(String runId, ProcessType type) {
+        return WarehouseLease.acquire(warehouse, runId, type.value(), settings.warehouse().leaseTtl(), settings.warehouse().leaseWait(), clock);
+    }
+}
