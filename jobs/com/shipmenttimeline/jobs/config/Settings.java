@@ -89,8 +89,8 @@ public record Settings(
         Config reference = ConfigFactory.defaultReferenceUnresolved();
         Config file = confFile == null ? ConfigFactory.empty() : parseConfFile(confFile);
         Config cli = parseOverrides(overrides);
-        Config user = cli.withFallback(file);
-        rejectUnknownKeys(user, reference);
+        rejectUnknownKeys(cli.withFallback(file), reference);
+        Config user = cli.withFallback(environmentLayer(reference, environment)).withFallback(file);
         Config resolved;
         try {
             resolved = ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).withFallback(environment)
@@ -100,6 +100,39 @@ public record Settings(
             throw new UsageException("bad configuration: " + oneLine(e.getMessage()));
         }
         return fromConfig(resolved.getConfig(ROOT));
+    }
+
+    /** Marks a variable's value while finding which keys read it. */
+    private static final String ENV_MARKER = "\u0000env:";
+
+    /**
+     * The keys that reference.conf fills from an environment variable ({@code key = ${?VAR}}), with
+     * the values of the variables that are set: a layer above the {@code --conf} file, so that a
+     * variable outranks the file as the precedence says. Found by resolving the reference with each
+     * variable standing for a marker: a key whose value is exactly a marker reads that variable.
+     */
+    private static Config environmentLayer(Config reference, Config environment) {
+        Map<String, Object> markers = new LinkedHashMap<>();
+        for (String name : environment.root().keySet()) {
+            markers.put(name, ENV_MARKER + name);
+        }
+        Config probe;
+        try {
+            probe = reference.withFallback(com.typesafe.config.ConfigValueFactory.fromMap(markers).toConfig())
+                    .resolve(com.typesafe.config.ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+        } catch (ConfigException e) {
+            throw new UsageException("bad configuration: " + oneLine(e.getMessage()));
+        }
+        Map<String, Object> layer = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> e : probe.getConfig(ROOT).entrySet()) {
+            Object v = e.getValue().unwrapped();
+            String name = v instanceof String str && str.startsWith(ENV_MARKER) ? str.substring(ENV_MARKER.length()) : null;
+            // exactly a marker: a key derived from one (a path under data-dir) is not the variable's own
+            if (name != null && environment.root().containsKey(name)) {
+                layer.put(ROOT + "." + e.getKey(), String.valueOf(environment.root().get(name).unwrapped()));
+            }
+        }
+        return ConfigFactory.parseMap(layer);
     }
 
     private static Config parseConfFile(String confFile) {

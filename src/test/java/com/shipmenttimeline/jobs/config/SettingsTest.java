@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.shipmenttimeline.jobs.warehouse.RedshiftConnectorTest;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +33,29 @@ class SettingsTest {
         assertEquals(7, s.windowDays(), "command line beats the file");
         assertEquals(3, s.spark().shufflePartitions(), "the file beats the reference");
         assertEquals("/srv/x/raw", s.paths().raw(), "paths follow an overridden data-dir");
+    }
+
+    @Test
+    void anEnvironmentVariableOutranksTheFileAndTheCommandLineOutranksBoth() {
+        List<String> redshift = RedshiftConnectorTest.REDSHIFT_OVERRIDES;
+        Settings fileOnly = Settings.load("emr-prod", redshift, ConfigFactory.empty());
+        assertEquals(Settings.MetricsSink.CLOUDWATCH, fileOnly.metrics().sink(), "emr-prod.conf sets the sink");
+        Config env = ConfigFactory.parseMap(Map.of("TIMELINE_METRICS_SINK", "log", "TIMELINE_ENVIRONMENT", "staging"));
+        Settings withEnv = Settings.load("emr-prod", redshift, env);
+        assertEquals(Settings.MetricsSink.LOG, withEnv.metrics().sink(), "the variable beats the file's value");
+        assertEquals("staging", withEnv.metrics().environment(), "for every key the file sets");
+        List<String> cli = new java.util.ArrayList<>(redshift);
+        cli.add("metrics.sink=cloudwatch");
+        assertEquals(Settings.MetricsSink.CLOUDWATCH, Settings.load("emr-prod", cli, env).metrics().sink(), "the command line beats the variable");
+    }
+
+    @Test
+    void anEnvironmentDataDirMovesThePathsTheFileDoesNotSet(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("my.conf");
+        Files.writeString(conf, "timeline { data-dir = \"/srv/file\", paths.lake = \"/srv/lake\" }");
+        Settings s = Settings.load(conf.toString(), List.of(), ConfigFactory.parseMap(Map.of("TIMELINE_DATA_DIR", "/srv/env")));
+        assertEquals("/srv/env/raw", s.paths().raw(), "TIMELINE_DATA_DIR beats the file's data-dir");
+        assertEquals("/srv/lake", s.paths().lake(), "a path the file sets itself stays");
     }
 
     @Test
