@@ -7,32 +7,21 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 
 import com.shipmenttimeline.schemas.RawEvents;
-import com.shipmenttimeline.transforms.JsonEventParser;
-import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -220,65 +209,8 @@ public final class RawEventSource {
         return col(column).isNull().or(com.shipmenttimeline.transforms.EventValidation.isBlank(col(column)));
     }
 
-    /**
-     * JSON Lines files, plain or gzip, are read whole, one task per file, and parsed by
-     * {@link JsonEventParser}: gzip is not splittable anyway, and this way a truncated stream is
-     * caught and named, and an upper-case {@code .GZ} is decompressed too.
-     */
+    /** JSON Lines files, plain or gzip, streamed line by line ({@link JsonLinesFiles}). */
     private Dataset<Row> readJsonLines(String[] paths) {
-        Dataset<Row> files = spark.read().format("binaryFile").load(paths).select(col("path"), col("content"));
-        JsonEventParser parser = new JsonEventParser();
-        FlatMapFunction<Row, Row> lines = file -> new JsonLineIterator(file.getString(0), (byte[]) file.get(1), parser);
-        return files.flatMap(lines, Encoders.row(RawEvents.READ_SCHEMA));
-    }
-
-    /** Streams the parsed rows of one file, decompressing as it goes. */
-    static final class JsonLineIterator implements Iterator<Row> {
-        private final String path;
-        private final BufferedReader reader;
-        private final JsonEventParser parser;
-        private String next;
-
-        JsonLineIterator(String path, byte[] content, JsonEventParser parser) throws IOException {
-            this.path = path;
-            this.parser = parser;
-            InputStream in = new ByteArrayInputStream(content);
-            if (path.toLowerCase(java.util.Locale.ROOT).endsWith(".gz")) {
-                try {
-                    in = new GZIPInputStream(in, 64 * 1024);
-                } catch (IOException e) {
-                    throw new InputFileException(path, "not a gzip stream (" + e.getMessage() + ")", e);
-                }
-            }
-            this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 64 * 1024);
-            advance();
-        }
-
-        private void advance() {
-            try {
-                String line;
-                do {
-                    line = reader.readLine();
-                } while (line != null && JsonEventParser.isBlankLine(line));
-                next = line;
-            } catch (IOException e) {
-                throw new InputFileException(path, "truncated or corrupt (" + e.getMessage() + ")", e);
-            }
-        }
-
-        @Override
-        public boolean hasNext() {
-            return next != null;
-        }
-
-        @Override
-        public Row next() {
-            if (next == null) {
-                throw new NoSuchElementException();
-            }
-            Row row = parser.parse(next, path);
-            advance();
-            return row;
-        }
+        return JsonLinesFiles.read(spark, paths);
     }
 }
