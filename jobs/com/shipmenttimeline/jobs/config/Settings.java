@@ -58,7 +58,7 @@ public record Settings(
     /** The password itself is never held here: only the name of the variable that holds it. */
     public record WarehouseSettings(WarehouseKind kind, String jdbcUrl, String user, String passwordEnv, String schema,
             int batchSize, RefreshPolicy refreshView, boolean materializedView, String embeddedDataDir, int embeddedPort,
-            Duration leaseTtl, Duration leaseWait, RedshiftSettings redshift) {
+            Duration leaseTtl, Duration leaseWait, RedshiftSettings redshift, int retryAttempts, Duration retryBackoff) {
 
         /** The password from the environment, if that variable is set and not empty. */
         public Optional<String> password() {
@@ -245,7 +245,8 @@ public record Settings(
         return new WarehouseSettings(kind, jdbcUrl, user,
                 nonEmpty(c, "warehouse.password-env"), schema, positive(c, "warehouse.batch-size"),
                 refresh, viewKind.equals("materialized"), nonEmpty(c, "warehouse.embedded.data-dir"), port,
-                positiveDuration(c, "warehouse.lease.ttl"), nonNegativeDuration(c, "warehouse.lease.wait"), redshift);
+                positiveDuration(c, "warehouse.lease.ttl"), nonNegativeDuration(c, "warehouse.lease.wait"), redshift,
+                positive(c, "warehouse.retry.attempts"), positiveDuration(c, "warehouse.retry.backoff"));
     }
 
     private static String jdbcUrl(Config c, WarehouseKind kind) {

@@ -10,24 +10,31 @@ import java.util.Properties;
 public final class Connections {
     private final String jdbcUrl;
     private final Properties properties;
+    private final Retry retry;
 
-    Connections(String jdbcUrl, Properties properties) {
+    Connections(String jdbcUrl, Properties properties, Retry retry) {
         this.jdbcUrl = jdbcUrl;
         this.properties = properties;
+        this.retry = retry;
     }
 
     /** PostgreSQL with a user and, when given, a password (never logged). */
-    static Connections postgres(String jdbcUrl, String user, java.util.Optional<String> password) {
+    static Connections postgres(String jdbcUrl, String user, java.util.Optional<String> password, Retry retry) {
         Properties p = new Properties();
         if (!user.isEmpty()) {
             p.setProperty("user", user);
         }
         password.ifPresent(pw -> p.setProperty("password", pw));
-        return new Connections(jdbcUrl, p);
+        return new Connections(jdbcUrl, p, retry);
     }
 
+    /** A new connection; one that cannot be made for a transient reason is tried again ({@link Retry}). */
     public Connection open() throws SQLException {
-        return DriverManager.getConnection(jdbcUrl, copy());
+        return retry.call("connect", () -> DriverManager.getConnection(jdbcUrl, copy()));
+    }
+
+    Retry retry() {
+        return retry;
     }
 
     String url() {

@@ -43,11 +43,18 @@ public final class Warehouse implements AutoCloseable {
 
     /** A PostgreSQL warehouse at this URL (the local default, the tests, or any server of yours). */
     public static Warehouse postgres(String jdbcUrl, String user, Optional<String> password, String schema, int batchSize, AutoCloseable server) {
-        return postgres(jdbcUrl, user, password, new WarehouseDdl(SqlDialect.POSTGRES, schema), batchSize, server);
+        return postgres(jdbcUrl, user, password, new WarehouseDdl(SqlDialect.POSTGRES, schema), batchSize, server, Retry.DEFAULT);
     }
 
-    static Warehouse postgres(String jdbcUrl, String user, Optional<String> password, WarehouseDdl ddl, int batchSize, AutoCloseable server) {
-        Connections connections = Connections.postgres(jdbcUrl, user, password);
+    /** As {@link #postgres(String, String, Optional, String, int, AutoCloseable)}, with a retry policy of its own. */
+    public static Warehouse postgres(String jdbcUrl, String user, Optional<String> password, String schema, int batchSize, AutoCloseable server,
+            Retry retry) {
+        return postgres(jdbcUrl, user, password, new WarehouseDdl(SqlDialect.POSTGRES, schema), batchSize, server, retry);
+    }
+
+    static Warehouse postgres(String jdbcUrl, String user, Optional<String> password, WarehouseDdl ddl, int batchSize, AutoCloseable server,
+            Retry retry) {
+        Connections connections = Connections.postgres(jdbcUrl, user, password, retry);
         return new Warehouse(connections, ddl, new BulkTransfer.Jdbc(connections, batchSize), server);
     }
 
@@ -62,18 +69,19 @@ public final class Warehouse implements AutoCloseable {
 
     /** Opens the configured warehouse for SQL alone (query and monitor modes): no connector needed. */
     public static Warehouse openForSql(Settings.WarehouseSettings s) {
+        Retry retry = new Retry(s.retryAttempts(), s.retryBackoff());
         return switch (s.kind()) {
             case EMBEDDED -> {
                 EmbeddedWarehouseServer server = EmbeddedWarehouseServer.start(s.embeddedDataDir(), s.embeddedPort());
                 yield postgres(server.jdbcUrl(), "postgres", Optional.empty(), new WarehouseDdl(SqlDialect.POSTGRES, s.schema(),
-                        s.materializedView()), s.batchSize(), server);
+                        s.materializedView()), s.batchSize(), server, retry);
             }
             case POSTGRES -> postgres(s.jdbcUrl(), s.user(), s.password(), new WarehouseDdl(SqlDialect.POSTGRES, s.schema(), s.materializedView()),
-                    s.batchSize(), null);
+                    s.batchSize(), null, retry);
             case REDSHIFT -> {
                 RedshiftConnector.loadDriver();
                 RedshiftConnector connector = new RedshiftConnector(s);
-                yield new Warehouse(new Connections(connector.jdbcUrl(), connector.connectionProperties()),
+                yield new Warehouse(new Connections(connector.jdbcUrl(), connector.connectionProperties(), retry),
                         new WarehouseDdl(SqlDialect.REDSHIFT, s.schema(), s.materializedView()), new BulkTransfer.Connector(connector), null);
             }
         };
@@ -89,6 +97,11 @@ public final class Warehouse implements AutoCloseable {
 
     public Connection connect() throws SQLException {
         return connections.open();
+    }
+
+    /** How work that is safe to repeat is retried on a transient failure (connecting, taking the lease). */
+    public Retry retry() {
+        return connections.retry();
     }
 
     public WarehouseObjects objects() {

@@ -66,6 +66,15 @@ public final class WarehouseLease implements AutoCloseable {
 
     /** @return null when acquired, else a description of the current holder */
     private String tryAcquire(String processType) {
+        try {
+            return warehouse.retry().call("take the timeline lease", () -> takeOnce(processType));
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot take the timeline lease", e);
+        }
+    }
+
+    /** One try, safe to repeat: a try whose answer was lost left this run the holder, which the next try sees. */
+    private String takeOnce(String processType) throws SQLException {
         Instant now = clock.instant();
         try (Connection c = warehouse.connect()) {
             c.setAutoCommit(true);
@@ -79,11 +88,13 @@ public final class WarehouseLease implements AutoCloseable {
                 LOG.info("lease: run {} holds the timeline lease", runId);
                 return null;
             }
-            return Sql.rows(c, sql.leaseHolder(), Map.of("lease_name", NAME),
-                    rs -> rs.getString(1) + " (" + rs.getString(2) + ", until " + rs.getTimestamp(3).toInstant() + ")").stream()
-                    .findFirst().orElse("unknown");
-        } catch (SQLException e) {
-            throw new WarehouseException("cannot take the timeline lease", e);
+            List<String[]> holder = Sql.rows(c, sql.leaseHolder(), Map.of("lease_name", NAME),
+                    rs -> new String[] {rs.getString(1), rs.getString(2) + ", until " + rs.getTimestamp(3).toInstant()});
+            if (!holder.isEmpty() && runId.equals(holder.get(0)[0])) {
+                LOG.info("lease: run {} holds the timeline lease (taken by a try whose answer was lost)", runId);
+                return null;
+            }
+            return holder.isEmpty() ? "unknown" : holder.get(0)[0] + " (" + holder.get(0)[1] + ")";
         }
     }
 

@@ -3,6 +3,8 @@ package com.shipmenttimeline.jobs;
 import com.shipmenttimeline.jobs.lake.TimelineLake;
 import com.shipmenttimeline.jobs.run.IncrementalJob;
 import com.shipmenttimeline.jobs.run.StageLog;
+import com.shipmenttimeline.jobs.warehouse.Retry;
+import com.shipmenttimeline.jobs.warehouse.WarehouseException;
 import com.shipmenttimeline.jobs.source.InputFileException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -90,6 +92,85 @@ class FaultSuiteTest {
         String m = e.getClass().getSimpleName() + ": " + e.getMessage();
         m = m.lines().findFirst().orElse(m);
         return m.length() > 140 ? m.substring(0, 140) + "..." : m;
+    }
+
+    // ---- transient failures before the commit: retried ----
+
+    /**
+     * Refused connections: one connection attempt of the jobs may open more than one TCP connection
+     * (DriverManager offers the URL to each registered driver, and a driver may fall back once), so
+     * the tests refuse three, more than one attempt takes, and hold the same refusals against a run
+     * with retries (it succeeds) and one without (it fails).
+     */
+    static final int REFUSED = 3;
+
+    @ParameterizedTest(name = "{0} job")
+    @ValueSource(strings = {"base", "incremental"})
+    void connectionsThatCannotBeMadeAreRetried(String job, @TempDir Path dir) throws Exception {
+        IncrementalJobTest.Deployment d = withHistory(dir);
+        d.raw.parquet(JULY_2, fresh("f"));
+        try (FlakyProxy proxy = new FlakyProxy(TestWarehouse.port())) {
+            d.jdbcUrl = proxy.jdbcUrl(TestWarehouse.jdbcUrl());
+            d.retry = new Retry(4, java.time.Duration.ofMillis(100));
+            proxy.refuseNext(REFUSED);
+            if (job.equals("base")) {
+                d.base(NIGHTLY);
+            } else {
+                d.incremental(INCREMENTAL);
+            }
+            assertEquals(REFUSED, proxy.refused(), "connections refused, a later try went through");
+        } finally {
+            d.jdbcUrl = TestWarehouse.jdbcUrl();
+            d.retry = Retry.DEFAULT;
+        }
+        d.assertExactlyOnce(40);
+    }
+
+    @Test
+    void aConnectionThatDropsWhileTakingTheLeaseIsRetried(@TempDir Path dir) throws Exception {
+        IncrementalJobTest.Deployment d = withHistory(dir);
+        d.raw.parquet(JULY_2, fresh("f"));
+        try (FlakyProxy proxy = new FlakyProxy(TestWarehouse.port())) {
+            d.jdbcUrl = proxy.jdbcUrl(TestWarehouse.jdbcUrl());
+            d.retry = new Retry(3, java.time.Duration.ofMillis(100));
+            // Armed once the objects are made sure of: the next statement naming the lease table is the lease's own.
+            StageLog.observer = (stage, nanos) -> {
+                if (stage.equals("warehouse objects")) {
+                    proxy.armOn("timeline_lease");
+                }
+            };
+            d.incremental(INCREMENTAL);
+            assertEquals(1, proxy.cuts(), "the lease's connection was cut once");
+        } finally {
+            StageLog.observer = null;
+            d.jdbcUrl = TestWarehouse.jdbcUrl();
+            d.retry = Retry.DEFAULT;
+        }
+        d.assertExactlyOnce(40);
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM " + d.t("timeline_lease") + " WHERE holder_run_id IS NOT NULL"),
+                "the lease was released");
+    }
+
+    @Test
+    void withoutRetriesARefusedConnectionFailsTheRunAndCommitsNothing(@TempDir Path dir) throws Exception {
+        IncrementalJobTest.Deployment d = withHistory(dir);
+        Object checkpointBefore = d.checkpoint();
+        d.raw.parquet(JULY_2, fresh("f"));
+        try (FlakyProxy proxy = new FlakyProxy(TestWarehouse.port())) {
+            d.jdbcUrl = proxy.jdbcUrl(TestWarehouse.jdbcUrl());
+            d.retry = Retry.NONE;
+            proxy.refuseNext(REFUSED);
+            assertThrows(WarehouseException.class, () -> d.base(NIGHTLY));
+            assertTrue(proxy.refused() >= 1);
+            proxy.refuseNext(0);
+        } finally {
+            d.jdbcUrl = TestWarehouse.jdbcUrl();
+            d.retry = Retry.DEFAULT;
+        }
+        assertEquals(20, viewRows(d), "nothing of the failed run is visible");
+        assertEquals(checkpointBefore, d.checkpoint());
+        d.base(NIGHTLY);
+        d.assertExactlyOnce(40);
     }
 
     // ---- the warehouse connection drops mid-transaction ----

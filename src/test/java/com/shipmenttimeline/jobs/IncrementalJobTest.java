@@ -7,6 +7,7 @@ import com.shipmenttimeline.jobs.lake.TimelineLake;
 import com.shipmenttimeline.jobs.run.DailyBaseJob;
 import com.shipmenttimeline.jobs.run.IncrementalJob;
 import com.shipmenttimeline.jobs.warehouse.RunRecord;
+import com.shipmenttimeline.jobs.warehouse.Retry;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.jobs.warehouse.WarehouseBusyException;
 
@@ -94,6 +95,9 @@ class IncrementalJobTest {
         /** How the jobs reach the warehouse (a proxy can stand in between). */
         String jdbcUrl = TestWarehouse.jdbcUrl();
 
+        /** How the jobs' warehouse retries a connection that cannot be made or drops. */
+        Retry retry = Retry.DEFAULT;
+
         /** Further settings every job of this deployment gets. */
         final List<String> extra = new ArrayList<>();
 
@@ -111,14 +115,14 @@ class IncrementalJobTest {
 
         DailyBaseJob.RunResult base(String... args) {
             upload();
-            try (Warehouse w = TestWarehouse.open(schema, jdbcUrl)) {
+            try (Warehouse w = TestWarehouse.open(schema, jdbcUrl, retry)) {
                 return new DailyBaseJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(CommandLine.parse(args).request());
             }
         }
 
         IncrementalJob.RunResult incremental(String... args) {
             upload();
-            try (Warehouse w = TestWarehouse.open(schema, jdbcUrl)) {
+            try (Warehouse w = TestWarehouse.open(schema, jdbcUrl, retry)) {
                 String[] all = Stream.concat(Stream.of("--mode", "incremental"), Stream.of(args)).toArray(String[]::new);
                 return new IncrementalJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(CommandLine.parse(all).request());
             }

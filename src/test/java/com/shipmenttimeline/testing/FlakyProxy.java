@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * A TCP proxy in front of the test PostgreSQL that can drop a connection the way a network does:
  * armed, it cuts the next connection whose client sends COMMIT, either before the COMMIT reaches
  * the server (the transaction cannot have committed) or after the server got it but before the
- * client sees the answer (it did commit, and the client cannot know).
+ * client sees the answer (it did commit, and the client cannot know). It can also refuse new
+ * connections, or cut the one that sends a given word.
  */
 public final class FlakyProxy implements AutoCloseable {
     public enum Cut {
@@ -29,7 +30,10 @@ public final class FlakyProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int targetPort;
     private final AtomicReference<Cut> armed = new AtomicReference<>();
+    private final AtomicReference<byte[]> armedWord = new AtomicReference<>();
     private final AtomicInteger cuts = new AtomicInteger();
+    private final AtomicInteger toRefuse = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
 
     public FlakyProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -52,6 +56,21 @@ public final class FlakyProxy implements AutoCloseable {
         armed.set(cut);
     }
 
+    /** Cuts the next connection whose client sends these bytes (a table name in a statement, say), before they reach the server. */
+    public void armOn(String word) {
+        armedWord.set(word.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** The next {@code n} connections are closed as soon as they are accepted, as a network that is down would. */
+    public void refuseNext(int n) {
+        toRefuse.set(n);
+    }
+
+    /** How many connections were refused. */
+    public int refused() {
+        return refused.get();
+    }
+
     /** How many connections were cut. */
     public int cuts() {
         return cuts.get();
@@ -61,6 +80,11 @@ public final class FlakyProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                if (toRefuse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    refused.incrementAndGet();
+                    client.close();
+                    continue;
+                }
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                 Pair pair = new Pair(client, upstream);
                 start(() -> pair.clientToServer(), "flaky-proxy-up");
@@ -92,6 +116,11 @@ public final class FlakyProxy implements AutoCloseable {
             try (InputStream in = client.getInputStream(); OutputStream out = upstream.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) > 0) {
+                    byte[] word = armedWord.get();
+                    if (word != null && contains(buf, n, word) && armedWord.compareAndSet(word, null)) {
+                        sever();
+                        return;
+                    }
                     Cut cut = contains(buf, n, COMMIT) ? armed.getAndSet(null) : null;
                     if (cut == Cut.BEFORE_COMMIT) {
                         sever();

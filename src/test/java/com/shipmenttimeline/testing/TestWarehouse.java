@@ -1,6 +1,7 @@
 package com.shipmenttimeline.testing;
 
 import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.warehouse.Retry;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 
 import com.shipmenttimeline.schemas.SqlDialect;
@@ -68,6 +69,11 @@ public final class TestWarehouse {
     /** A warehouse on this server reached by another URL (through a proxy, say). */
     public static Warehouse open(String schema, String url) {
         return Warehouse.postgres(url, "", Optional.empty(), schema, 1000, null);
+    }
+
+    /** As {@link #open(String, String)}, with a retry policy of its own. */
+    public static Warehouse open(String schema, String url, Retry retry) {
+        return Warehouse.postgres(url, "", Optional.empty(), schema, 1000, null, retry);
     }
 
     /** The server's port. */
