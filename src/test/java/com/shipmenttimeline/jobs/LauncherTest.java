@@ -97,4 +97,11 @@ class LauncherTest {
             org.junit.jupiter.api.Assertions.assertThrows(UsageException.class, () -> CommandLine.parse(bad.split(" ")).request(), bad);
         }
     }
+
+    @Test
+    void theCommittedUsageIsTheHelpTheLauncherPrints() throws Exception {
+        // ./timeline --help prints docs/usage.txt without building first; it must say what the code says.
+        assertEquals(CommandLine.USAGE + "\n", java.nio.file.Files.readString(java.nio.file.Path.of("docs", "usage.txt")),
+                "docs/usage.txt is stale: write CommandLine.USAGE into it");
+    }
 }
