@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The single-machine reference: every field of TIMELINE-SPEC section 4 in DuckDB SQL, written
+ * The single-machine reference: every field of contract section 4 in DuckDB SQL, written
  * independently of the Spark code, over the same generated Parquet (the benchmark generates no
  * defects and no JSON, so validation has nothing to quarantine; dedup, the window, enrichment and
  * every computed field are here). {@link #compare} then counts, field by field, the rows where

@@ -1,6 +1,6 @@
 package com.shipmenttimeline.schemas;
 
-/** Why a raw row was quarantined (TIMELINE-SPEC section 2), in the order the checks apply. */
+/** Why a raw row was quarantined (contract section 2), in the order the checks apply. */
 public enum QuarantineReason {
     MALFORMED,
     MISSING_EVENT_ID,

@@ -3,7 +3,7 @@ package com.shipmenttimeline.schemas;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** The raw input contract of TIMELINE-SPEC section 1: shipment events and the two reference tables. */
+/** The raw input contract of contract section 1: shipment events and the two reference tables. */
 public final class RawEvents {
     private RawEvents() {}
 

@@ -13,7 +13,7 @@ import java.util.List;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The timeline columns of TIMELINE-SPEC section 4, in contract order. This list is the one source
+ * The timeline columns of contract section 4, in contract order. This list is the one source
  * of truth: the Spark schemas, the DDL of both dialects and every INSERT column list derive from it.
  */
 public final class TimelineColumns {

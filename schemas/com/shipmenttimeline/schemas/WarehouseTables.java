@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Names and columns of the warehouse objects of TIMELINE-SPEC section 6, plus the project's own. */
+/** Names and columns of the warehouse objects of contract section 6, plus the project's own. */
 public final class WarehouseTables {
     private WarehouseTables() {}
 

@@ -14,7 +14,7 @@ import com.shipmenttimeline.schemas.TimelineColumns;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
-/** Enrichment of TIMELINE-SPEC section 3: locations by id, packages aggregated per shipment. */
+/** Enrichment of contract section 3: locations by id, packages aggregated per shipment. */
 public final class Enrichment {
     private Enrichment() {}
 

@@ -12,7 +12,7 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 
 /**
- * Deduplication of TIMELINE-SPEC section 2, step 2: among the valid rows sharing an
+ * Deduplication of contract section 2, step 2: among the valid rows sharing an
  * {@code event_id}, one is kept. The choice never depends on the order files were read in: the
  * contract's keys come first, then the source file and the raw record break any remaining tie
  * (between rows that agree on every contract field, so the timeline is the same whichever wins).

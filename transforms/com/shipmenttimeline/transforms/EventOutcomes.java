@@ -14,7 +14,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Assigns every row read exactly one {@link Outcome} (TIMELINE-SPEC section 2), in the contract's
+ * Assigns every row read exactly one {@link Outcome} (contract section 2), in the contract's
  * order: quarantine, then deduplication among the rows that pass, then the window test (base runs)
  * or the checkpoint test (incremental runs) on the survivor.
  */

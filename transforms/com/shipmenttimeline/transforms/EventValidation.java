@@ -16,7 +16,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Validation of TIMELINE-SPEC section 2, step 1 (all but {@code TOO_LATE}, which is a window test
+ * Validation of contract section 2, step 1 (all but {@code TOO_LATE}, which is a window test
  * applied after deduplication): blank strings become null, then the first reason that applies is
  * written to {@link #REASON}.
  */

@@ -17,7 +17,7 @@ import org.apache.spark.sql.RowFactory;
 
 /**
  * Turns one JSON Lines line into a row of {@link RawEvents#READ_SCHEMA}, by the rules of
- * TIMELINE-SPEC section 1 and the {@code MALFORMED} rule of section 2. Spark's own JSON reader would
+ * contract section 1 and the {@code MALFORMED} rule of section 2. Spark's own JSON reader would
  * quietly turn a number or an object into a string; the contract says those rows are malformed.
  */
 public final class JsonEventParser implements Serializable {

@@ -3,7 +3,7 @@ package com.shipmenttimeline.transforms;
 import com.shipmenttimeline.schemas.QuarantineReason;
 
 /**
- * Where a row read ends (TIMELINE-SPEC section 2). The quarantine outcomes carry the name of their
+ * Where a row read ends (contract section 2). The quarantine outcomes carry the name of their
  * {@link QuarantineReason}; the others are the non-quarantine places.
  */
 public final class Outcome {

@@ -20,7 +20,7 @@ import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 
 /**
- * The computed fields of TIMELINE-SPEC section 4, by window functions over one window: partitioned
+ * The computed fields of contract section 4, by window functions over one window: partitioned
  * by {@code shipment_id}, ordered by ({@code event_timestamp}, {@code event_id}). Every field of an
  * event depends only on the events before it, so a shipment continues from stored state by putting
  * one anchor row (its last stored row, see {@link ShipmentState}) in front of its new events and

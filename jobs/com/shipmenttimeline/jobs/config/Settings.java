@@ -32,7 +32,7 @@ public record Settings(
     public record MetricsSettings(MetricsSink sink, String namespace, String environment, Optional<String> region,
             Optional<java.net.URI> endpoint, double clusterCostPerHour) {}
 
-    /** The alert thresholds of ARCHITECTURE.md, for {@code --mode monitor} and the CloudWatch alarms. */
+    /** The alert thresholds of docs/design.md, for {@code --mode monitor} and the CloudWatch alarms. */
     public record MonitorSettings(Duration maxLag, double maxErrorRate, long maxMissingEvents, double maxDailyCost) {}
 
     /**

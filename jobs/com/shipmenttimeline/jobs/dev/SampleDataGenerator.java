@@ -36,7 +36,7 @@ import org.apache.spark.sql.types.StructType;
  * Writes sample raw data in the contract's layout: shipment events in {@code ingest_date=} folders
  * (Parquet, JSON Lines and gzip JSON Lines), locations and packages. Shipments follow realistic
  * lifecycles (label, pick-up, facility hops with repeated scans, delivery, the odd exception and
- * return). With a defect rate, that share of rows carries one defect of TIMELINE-SPEC section 2.
+ * return). With a defect rate, that share of rows carries one defect of contract section 2.
  * Each shipment draws from its own seeded stream, so the same seed gives the same data at any
  * parallelism.
  */

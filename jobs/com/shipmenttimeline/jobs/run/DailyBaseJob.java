@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The nightly base run (and the backfill, which is a base run with a window of its own), as
- * TIMELINE-SPEC section 5 says: read the window's raw files, classify every row, continue each
+ * contract section 5 says: read the window's raw files, classify every row, continue each
  * shipment from its last stored row before the window start, write the Delta copy, and in ONE
  * warehouse transaction replace the window's base rows, delete the incremental rows the base now
  * covers, store the quarantine rows, set the checkpoint and write the audit row. Then refresh the view.

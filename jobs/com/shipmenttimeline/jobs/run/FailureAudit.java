@@ -7,7 +7,7 @@ import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Writes a failed run's audit row outside the rolled-back transaction (TIMELINE-SPEC section 5). */
+/** Writes a failed run's audit row outside the rolled-back transaction (contract section 5). */
 final class FailureAudit {
     private static final Logger LOG = LoggerFactory.getLogger(FailureAudit.class);
 

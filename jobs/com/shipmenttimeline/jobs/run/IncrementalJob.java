@@ -48,7 +48,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The incremental run (TIMELINE-SPEC section 5): a Structured Streaming query over
+ * The incremental run (contract section 5): a Structured Streaming query over
  * {@code <raw>/shipment_events/} finds the files that arrived since the last batch, and each
  * micro-batch runs the base job's steps on just those files: classify (with the
  * {@code already_processed} and {@code late} tests), continue each shipment from its latest stored

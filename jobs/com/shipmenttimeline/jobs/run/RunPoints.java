@@ -3,7 +3,7 @@ package com.shipmenttimeline.jobs.run;
 import java.util.function.Consumer;
 
 /**
- * The named points a run passes on its way to the commit (TIMELINE-SPEC section 5's steps). Nothing
+ * The named points a run passes on its way to the commit (contract section 5's steps). Nothing
  * happens at a point unless a hook is installed: the kill-and-recover tests install one that halts
  * the process there ({@code dev.FaultInjection}), which keeps test tooling out of the run path.
  */

@@ -4,7 +4,7 @@ import java.time.LocalDate;
 import java.util.Locale;
 import java.util.Optional;
 
-/** One raw event file, classified by its name as TIMELINE-SPEC section 1 says. */
+/** One raw event file, classified by its name as contract section 1 says. */
 public record RawFile(String path, LocalDate ingestDate, Format format, boolean gzip) {
 
     public enum Format { PARQUET, JSON_LINES }

@@ -11,7 +11,7 @@ import java.util.Properties;
 /**
  * How the production warehouse is reached: the JDBC URL and driver properties for our own SQL, and
  * the options of the spark-redshift community connector for bulk loads and reads. The connector is
- * called by its data source name only; EMR supplies its jar (STACK.md), so nothing here links to it.
+ * called by its data source name only; EMR supplies its jar (docs/design.md), so nothing here links to it.
  *
  * <p>The loads use {@code tempformat = PARQUET}: the connector's AVRO and CSV formats cut timestamps
  * to milliseconds and render them in the JVM's zone, while Parquet carries Spark's timestamps

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The Redshift rendering of each run's transaction. The PostgreSQL rendering runs for real in every
  * job test; these tests hold the Redshift one to the same text, and to the constructs Redshift
- * accepts inside a transaction (STACK.md: TRUNCATE commits, REFRESH sees only committed rows).
+ * accepts inside a transaction (docs/design.md: TRUNCATE commits, REFRESH sees only committed rows).
  */
 class WarehouseSqlTest {
     private static final WarehouseSql REDSHIFT = new WarehouseSql(new WarehouseDdl(SqlDialect.REDSHIFT, "shipment_timeline"));

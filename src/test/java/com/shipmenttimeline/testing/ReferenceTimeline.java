@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An independent, deliberately plain implementation of TIMELINE-SPEC section 4: a loop per
+ * An independent, deliberately plain implementation of contract section 4: a loop per
  * shipment, no Spark. Tests hold the window-function code to it.
  */
 public final class ReferenceTimeline {

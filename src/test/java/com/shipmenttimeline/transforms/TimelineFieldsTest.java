@@ -17,7 +17,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 
-/** A worked example of every field of TIMELINE-SPEC section 4, the numbers reckoned by hand. */
+/** A worked example of every field of contract section 4, the numbers reckoned by hand. */
 class TimelineFieldsTest {
     private static long t(String iso) {
         return TimelineFrames.toMicros(EventRows.ts(iso));
