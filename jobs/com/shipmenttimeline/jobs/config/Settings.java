@@ -40,7 +40,7 @@ public record Settings(
      * S3, Redshift reading and writing it as {@code iamRoleArn}. The JDBC connection authenticates
      * with IAM (no password) and always uses TLS.
      */
-    public record RedshiftSettings(String tempdir, String iamRoleArn, String tempdirRegion, String sslMode) {}
+    public record RedshiftSettings(String tempdir, String iamRoleArn, String tempdirRegion, String sslMode, String tempFormat) {}
 
     /** The streaming source and trigger of the incremental job. Empty processing time: Trigger.AvailableNow. */
     public record IncrementalSettings(int maxFilesPerTrigger, Duration maxFileAge, Optional<Duration> processingTime) {}
@@ -307,7 +307,11 @@ public record Settings(
     private static RedshiftSettings redshift(Config c, WarehouseKind kind, String jdbcUrl, String user) {
         RedshiftSettings r = new RedshiftSettings(c.getString("warehouse.redshift.tempdir").trim(),
                 c.getString("warehouse.redshift.iam-role-arn").trim(), c.getString("warehouse.redshift.tempdir-region").trim(),
-                c.getString("warehouse.redshift.ssl-mode").trim());
+                c.getString("warehouse.redshift.ssl-mode").trim(), c.getString("warehouse.redshift.tempformat").trim().toUpperCase(Locale.ROOT));
+        if (!List.of("CSV GZIP", "CSV", "PARQUET").contains(r.tempFormat())) {
+            throw new UsageException("timeline.warehouse.redshift.tempformat must be CSV GZIP, CSV or PARQUET (got '"
+                    + c.getString("warehouse.redshift.tempformat") + "')");
+        }
         if (kind != WarehouseKind.REDSHIFT) {
             return r;
         }

@@ -68,7 +68,8 @@ interface BulkTransfer {
 
         @Override
         public void append(Dataset<Row> rows, String qualifiedTable) {
-            rows.write().format(RedshiftConnector.DATA_SOURCE).options(connector.writeOptions(qualifiedTable)).mode(SaveMode.Append).save();
+            connector.stagedForm(rows).write().format(RedshiftConnector.DATA_SOURCE).options(connector.writeOptions(qualifiedTable))
+                    .mode(SaveMode.Append).save();
         }
 
         @Override

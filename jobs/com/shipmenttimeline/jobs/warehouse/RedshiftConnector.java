@@ -1,27 +1,40 @@
 package com.shipmenttimeline.jobs.warehouse;
 
-import com.shipmenttimeline.jobs.config.Settings;
-import com.shipmenttimeline.jobs.config.SparkSessions;
-import com.shipmenttimeline.jobs.config.UsageException;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.date_format;
 
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.config.UsageException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.TimestampType;
 
 /**
  * How the production warehouse is reached: the JDBC URL and driver properties for our own SQL, and
  * the options of the spark-redshift community connector for bulk loads and reads. The connector is
  * called by its data source name only; EMR supplies its jar (docs/design.md), so nothing here links to it.
  *
- * <p>The loads use {@code tempformat = PARQUET}: the connector's AVRO and CSV formats cut timestamps
- * to milliseconds and render them in the JVM's zone, while Parquet carries Spark's timestamps
- * (microseconds, UTC instants) into {@code COPY ... FORMAT AS PARQUET} unchanged. Every run pins the
- * JVM and the Spark session to UTC as well (see emr/ and {@link SparkSessions}).
+ * <p>The loads stage rows as {@code CSV GZIP} by default ({@code warehouse.redshift.tempformat}),
+ * the format AWS's own Spark–Redshift integration on EMR supports. The connector's CSV writer would
+ * render timestamps itself, in the JVM's zone; so before the write every timestamp column becomes
+ * our own text, {@value #TIMESTAMP_TEXT} in UTC (the session's zone), and COPY reads it back with
+ * {@code TIMEFORMAT} {@value #COPY_TIMEFORMAT}, whose seconds take a fraction to the microsecond.
+ * {@code PARQUET} (the community connector's, not EMR's) stages Spark's timestamps unconverted.
  */
 public final class RedshiftConnector {
     public static final String DATA_SOURCE = "io.github.spark_redshift_community.spark.redshift";
     public static final String DRIVER = "com.amazon.redshift.jdbc42.Driver";
-    public static final String TEMP_FORMAT = "PARQUET";
+    /** How a timestamp is written into a CSV staging file: UTC wall time, six fraction digits (a Spark pattern). */
+    public static final String TIMESTAMP_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSS";
+    /** How COPY reads it (Redshift's pattern; SS takes the fraction). */
+    public static final String COPY_TIMEFORMAT = "YYYY-MM-DD HH:MI:SS";
+    /** The connector's marker for a null in CSV (its default, stated so that COPY and our tests agree). */
+    public static final String CSV_NULL = "@NULL@";
 
     private final Settings.WarehouseSettings settings;
 
@@ -56,9 +69,32 @@ public final class RedshiftConnector {
     public Map<String, String> writeOptions(String qualifiedTable) {
         Map<String, String> o = common();
         o.put("dbtable", qualifiedTable);
-        o.put("tempformat", TEMP_FORMAT);
+        o.put("tempformat", settings.redshift().tempFormat());
         o.put("include_column_list", "true");
+        if (csv()) {
+            o.put("csvnullstring", CSV_NULL);
+            o.put("extracopyoptions", "TIMEFORMAT '" + COPY_TIMEFORMAT + "'");
+        }
         return o;
+    }
+
+    private boolean csv() {
+        return settings.redshift().tempFormat().startsWith("CSV");
+    }
+
+    /**
+     * The rows as the connector is to stage them: with a CSV tempformat, every timestamp column as
+     * our own UTC text ({@value #TIMESTAMP_TEXT}, rendered in the session's zone, which every run pins
+     * to UTC); with PARQUET, unchanged.
+     */
+    public Dataset<Row> stagedForm(Dataset<Row> rows) {
+        if (!csv()) {
+            return rows;
+        }
+        Column[] cols = Arrays.stream(rows.schema().fields())
+                .map(f -> f.dataType() instanceof TimestampType ? date_format(col(f.name()), TIMESTAMP_TEXT).as(f.name()) : col(f.name()))
+                .toArray(Column[]::new);
+        return rows.select(cols);
     }
 
     /** Options for reading a query's rows: Redshift UNLOADs them to tempdir as Parquet, Spark reads those. */

@@ -67,10 +67,10 @@ public class RedshiftConnectorTest {
     }
 
     @Test
-    void writeOptionsAppendParquetThroughTempdirWithTheCopyRoleAndNoActions() {
+    void writeOptionsAppendThroughTempdirWithTheCopyRoleAndNoActions() {
         Map<String, String> o = connector().writeOptions("shipment_timeline.stg_x_timeline");
         assertEquals("shipment_timeline.stg_x_timeline", o.get("dbtable"));
-        assertEquals("PARQUET", o.get("tempformat"), "AVRO and CSV cut timestamps to milliseconds");
+        assertEquals("CSV GZIP", o.get("tempformat"), "EMR's connector stages CSV; timestamps go as our own text (RedshiftStagingFormatTest)");
         assertEquals("s3://processed-bucket/redshift-temp", o.get("tempdir"));
         assertEquals(ROLE, o.get("aws_iam_role"));
         assertEquals(RedshiftConnector.DRIVER, o.get("jdbcdriver"));
