@@ -33,6 +33,21 @@ public final class LedgerSql {
         return st("SELECT last_processed_timestamp FROM " + t(WarehouseTables.CHECKPOINTS) + " WHERE checkpoint_id = ?", "checkpoint_id");
     }
 
+    /** The checkpoint row whole: value, status, and which run set it when. */
+    public WarehouseSql.Statement checkpointRow() {
+        return st("SELECT last_processed_timestamp, status, process_type, last_run_id, last_update_time FROM "
+                + t(WarehouseTables.CHECKPOINTS) + " WHERE checkpoint_id = ?", "checkpoint_id");
+    }
+
+    /** The latest runs, newest first. */
+    public WarehouseSql.Statement latestRuns(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1");
+        }
+        return st("SELECT run_id, process_type, status, started_at, duration_seconds, rows_read, timeline_rows, quarantined, error_message FROM "
+                + t(WarehouseTables.RUNS) + " ORDER BY started_at DESC LIMIT " + limit);
+    }
+
     public WarehouseSql.Statement checkpointStatus() {
         return st("SELECT status FROM " + t(WarehouseTables.CHECKPOINTS) + " WHERE checkpoint_id = ?", "checkpoint_id");
     }

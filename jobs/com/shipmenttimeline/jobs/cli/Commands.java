@@ -7,6 +7,7 @@ import com.shipmenttimeline.jobs.dev.FaultInjection;
 import com.shipmenttimeline.jobs.dev.SampleDataGenerator;
 import com.shipmenttimeline.jobs.metrics.MetricValue;
 import com.shipmenttimeline.jobs.metrics.Monitor;
+import com.shipmenttimeline.jobs.metrics.PipelineStatus;
 import com.shipmenttimeline.jobs.metrics.RunMetrics;
 import com.shipmenttimeline.jobs.run.DailyBaseJob;
 import com.shipmenttimeline.jobs.run.IncrementalJob;
@@ -67,6 +68,11 @@ public final class Commands {
             }
             case QUERY -> query(line.sql(), settings);
             case MONITOR -> monitor(line, settings);
+            case STATUS -> status(settings);
+            case CONFIG -> {
+                Settings.effective(line.confFile(), line.overrides()).forEach(out::println);
+                yield ExitCodes.OK;
+            }
             default -> withSpark(line, settings);
         };
     }
@@ -161,6 +167,19 @@ public final class Commands {
         } catch (WarehouseException e) {
             err.println("timeline: monitor: " + e.getMessage() + ": "
                     + Settings.oneLine(String.valueOf(e.getCause() == null ? "" : e.getCause().getMessage())));
+            return ExitCodes.FAILED;
+        }
+    }
+
+    /** The pipeline's state: checkpoint, latest runs, lease; no Spark involved. */
+    private int status(Settings settings) {
+        try (Warehouse warehouse = Warehouse.openForSql(settings.warehouse())) {
+            new PipelineStatus(warehouse).print(out);
+            return ExitCodes.OK;
+        } catch (UsageException e) {
+            return usage(e);
+        } catch (WarehouseException e) {
+            err.println("timeline: status: " + e.getMessage());
             return ExitCodes.FAILED;
         }
     }

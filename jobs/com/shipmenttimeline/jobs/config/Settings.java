@@ -86,6 +86,43 @@ public record Settings(
      * substitutions see given explicitly (tests give the ones an EMR step sets).
      */
     public static Settings load(String confFile, List<String> overrides, Config environment) {
+        return fromConfig(resolve(confFile, overrides, environment).getConfig(ROOT));
+    }
+
+    /**
+     * The effective configuration, one {@code key = value} line per setting in key order, as the
+     * precedence resolves it and checked as {@link #load} checks it. Secrets are redacted: a key whose
+     * name says password, secret, token, credential or access key shows {@value #REDACTED}, and a
+     * URL's query parameters are cut. The warehouse password is never configuration at all: only the
+     * name of the variable that holds it is.
+     */
+    public static List<String> effective(String confFile, List<String> overrides) {
+        Config environment = ConfigFactory.systemEnvironment();
+        load(confFile, overrides, environment);
+        Config resolved = resolve(confFile, overrides, environment).getConfig(ROOT);
+        return resolved.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> ROOT + "." + e.getKey() + " = " + shown(e.getKey(), e.getValue())).toList();
+    }
+
+    static final String REDACTED = "<redacted>";
+    private static final java.util.regex.Pattern SECRET_KEY = java.util.regex.Pattern.compile(
+            "(?i).*(password|secret|token|credential|access[._-]?key|session[._-]?key).*");
+
+    private static final java.util.regex.Pattern PLAIN_SCALAR = java.util.regex.Pattern.compile("-?\\d+(\\.\\d+)?|true|false");
+
+    private static String shown(String key, ConfigValue value) {
+        if (SECRET_KEY.matcher(key).matches() && !key.endsWith("password-env")) {
+            return REDACTED;
+        }
+        Object raw = value.unwrapped();
+        if (raw instanceof String str && PLAIN_SCALAR.matcher(str).matches()) {
+            return str; // a key=value override is a string; shown as the number or boolean it is read as
+        }
+        String rendered = value.render(com.typesafe.config.ConfigRenderOptions.concise());
+        return rendered.startsWith("\"jdbc:") ? redactUrl(rendered.substring(1, rendered.length() - 1)) : rendered;
+    }
+
+    private static Config resolve(String confFile, List<String> overrides, Config environment) {
         Config reference = ConfigFactory.defaultReferenceUnresolved();
         Config file = confFile == null ? ConfigFactory.empty() : parseConfFile(confFile);
         Config cli = parseOverrides(overrides);
@@ -99,7 +136,7 @@ public record Settings(
         } catch (ConfigException e) {
             throw new UsageException("bad configuration: " + oneLine(e.getMessage()));
         }
-        return fromConfig(resolved.getConfig(ROOT));
+        return resolved;
     }
 
     /** Marks a variable's value while finding which keys read it. */

@@ -14,7 +14,9 @@ public enum Mode {
     GENERATE("generate", "write sample raw events, locations and packages"),
     DDL("ddl", "print the warehouse DDL (--dialect postgres|redshift)"),
     QUERY("query", "run one SQL statement against the warehouse and print the rows (--sql \"...\")"),
-    MONITOR("monitor", "check the alert conditions against the warehouse; one line each, exit 5 on CRITICAL");
+    MONITOR("monitor", "check the alert conditions against the warehouse; one line each, exit 5 on CRITICAL"),
+    STATUS("status", "show the pipeline's state: the checkpoint, the latest runs, the lease (no Spark)"),
+    CONFIG("config", "print the effective configuration, secrets redacted");
 
     private final String flag;
     private final String help;

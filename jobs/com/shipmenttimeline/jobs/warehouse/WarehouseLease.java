@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WarehouseLease implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WarehouseLease.class);
-    private static final String NAME = "timeline";
+    /** The one lease row's name. */
+    public static final String NAME = "timeline";
 
     private final Warehouse warehouse;
     private final String runId;

@@ -83,4 +83,18 @@ class SettingsTest {
         assertEquals("/srv/lake", s.paths().lake());
         assertEquals(4, s.windowDays());
     }
+
+    @Test
+    void theEffectiveConfigurationShowsEveryKeyAndRedactsSecrets() {
+        List<String> lines = Settings.effective(null, List.of("base.window-days=7", "spark.extra.\"spark.hadoop.fs.s3a.secret.key\"=s3cr3t",
+                "spark.extra.\"spark.hadoop.fs.s3a.access.key\"=AKIAEXAMPLE", "warehouse.kind=postgres",
+                "warehouse.jdbc-url=\"jdbc:postgresql://db:5432/tl?sslmode=require&apikey=hunter2\""));
+        String text = String.join("\n", lines);
+        assertTrue(lines.contains("timeline.base.window-days = 7"), "the command line's value: " + text);
+        assertTrue(lines.contains("timeline.warehouse.password-env = \"TIMELINE_DB_PASSWORD\""), "a variable's name is no secret");
+        assertTrue(text.contains("fs.s3a.secret.key\" = <redacted>") && text.contains("fs.s3a.access.key\" = <redacted>"), text);
+        assertTrue(!text.contains("s3cr3t") && !text.contains("AKIAEXAMPLE") && !text.contains("hunter2"), text);
+        assertTrue(lines.contains("timeline.warehouse.jdbc-url = jdbc:postgresql://db:5432/tl?…"), text);
+        assertEquals(lines.stream().sorted().toList(), lines, "in key order");
+    }
 }
