@@ -288,32 +288,82 @@ class EmrDeploymentTest {
                 byName.keySet());
     }
 
+    private static final Map<String, String> STACK = Map.ofEntries(Map.entry("RawBucket", "raw-b"), Map.entry("ProcessedBucket", "proc-b"),
+            Map.entry("ConfigBucket", "conf-b"), Map.entry("JarKey", "jars/t.jar"),
+            Map.entry("RedshiftJdbcUrl", "jdbc:redshift:iam://c.x.eu-west-1.redshift.amazonaws.com:5439/dev"),
+            Map.entry("RedshiftDbUser", "timeline_etl"), Map.entry("RedshiftCopyRole.Arn", "arn:aws:iam::123456789012:role/copy"),
+            Map.entry("ClusterCostPerHour", "2.5"), Map.entry("FromDate", "2025-07-01"));
+
+    /** The cluster's spark-defaults classification, its intrinsic functions resolved with these values. */
+    private static Map<String, String> sparkDefaults(Map<String, String> values) throws Exception {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (JsonNode c : template().at("/Resources/EmrCluster/Properties/Configurations")) {
+            if (!c.get("Classification").asText().equals("spark-defaults")) {
+                continue;
+            }
+            c.get("ConfigurationProperties").fields().forEachRemaining(e -> {
+                JsonNode v = e.getValue();
+                String text = v.isTextual() ? v.asText()
+                        : v.has("Ref") ? values.get(v.get("Ref").asText())
+                        : v.has("Fn::GetAtt") ? values.get(v.get("Fn::GetAtt").get(0).asText() + "." + v.get("Fn::GetAtt").get(1).asText())
+                        : fill(v.get("Fn::Sub").asText(), values);
+                out.put(e.getKey(), text);
+            });
+        }
+        return out;
+    }
+
+    private static String fill(String sub, Map<String, String> values) {
+        Matcher m = SUB.matcher(sub);
+        StringBuilder b = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(b, Matcher.quoteReplacement(values.get(m.group(1))));
+        }
+        return m.appendTail(b).toString();
+    }
+
+    @Test
+    void whatEveryStepSharesIsInTheClustersSparkDefaults() throws Exception {
+        Map<String, String> d = sparkDefaults(STACK);
+        assertTrue(d.get("spark.jars").contains("/usr/share/aws/redshift/spark-redshift/lib/spark-redshift.jar"));
+        assertTrue(d.get("spark.jars").contains("/usr/share/aws/redshift/jdbc/RedshiftJDBC.jar"));
+        assertEquals("UTC", d.get("spark.yarn.appMasterEnv.TZ"), "the driver's JVM runs in UTC");
+        assertEquals("UTC", d.get("spark.executorEnv.TZ"), "so do the executors'");
+        assertEquals("UTC", d.get("spark.sql.session.timeZone"));
+        assertEquals("s3://raw-b", d.get("spark.yarn.appMasterEnv.TIMELINE_RAW_URI"));
+        assertEquals("arn:aws:iam::123456789012:role/copy", d.get("spark.yarn.appMasterEnv.TIMELINE_REDSHIFT_IAM_ROLE"));
+        assertFalse(Files.readString(TEMPLATE).contains("--add-opens"), "Spark's own launcher adds them");
+    }
+
     @Test
     void everyStepsArgumentsAreTheLaunchersRealFlagsAndConfiguration() throws Exception {
-        String opens = Files.readString(Path.of("pom.xml")).replaceAll("(?s).*<spark.java17.opens>(.*?)</spark.java17.opens>.*", "$1");
-        for (Map.Entry<String, JsonNode> e : allSteps().entrySet()) {
-            List<String> args = new ArrayList<>();
-            e.getValue().get("Args").forEach(a -> args.add(a.asText()));
-            assertEquals("command-runner.jar", e.getValue().get("Jar").asText());
-            for (String env : List.of("dev", "prod")) {
-                EmrSteps.Parsed p = EmrSteps.parse(args, Map.of("Environment", env, "RawBucket", "raw-b", "ProcessedBucket", "proc-b",
-                        "ConfigBucket", "conf-b", "JarKey", "jars/t.jar", "RedshiftJdbcUrl", "jdbc:redshift:iam://c.x.eu-west-1.redshift.amazonaws.com:5439/dev",
-                        "RedshiftDbUser", "timeline_etl", "RedshiftCopyRole.Arn", "arn:aws:iam::123456789012:role/copy", "ClusterCostPerHour", "2.5",
-                        "FromDate", "2025-07-01"), Map.of("ToDate", "2025-07-05", "ReplayFrom", "2025-07-11T10:00:00Z"));
+        for (String env : List.of("dev", "prod")) {
+            Map<String, String> values = new LinkedHashMap<>(STACK);
+            values.put("Environment", env);
+            Map<String, String> defaults = sparkDefaults(values);
+            for (Map.Entry<String, JsonNode> e : allSteps().entrySet()) {
+                List<String> args = new ArrayList<>();
+                e.getValue().get("Args").forEach(a -> args.add(a.asText()));
+                assertEquals("command-runner.jar", e.getValue().get("Jar").asText());
+                assertTrue(args.stream().noneMatch(a -> a.equals("--jars") || a.contains("extraJavaOptions") || a.contains("appMasterEnv")
+                        || a.contains("--add-opens")), e.getKey() + ": what steps share belongs in spark-defaults");
+                EmrSteps.Parsed p = EmrSteps.parse(args, values, Map.of("ToDate", "2025-07-05", "ReplayFrom", "2025-07-11T10:00:00Z"), defaults);
                 assertEquals("com.shipmenttimeline.jobs.Launcher", p.sparkSubmit().get("--class"), e.getKey());
-                assertEquals("cluster", p.sparkSubmit().get("--deploy-mode"), e.getKey());
-                for (String flag : (opens + " -Duser.timezone=UTC").split("\\s+")) {
-                    assertTrue(p.sparkConf().get("spark.driver.extraJavaOptions").contains(flag), e.getKey() + " driver lacks " + flag);
-                    assertTrue(p.sparkConf().get("spark.executor.extraJavaOptions").contains(flag), e.getKey() + " executors lack " + flag);
-                }
-                assertTrue(p.sparkSubmit().get("--jars").contains("/usr/share/aws/redshift/spark-redshift/lib/spark-redshift.jar"));
-                assertTrue(p.sparkSubmit().get("--jars").contains("/usr/share/aws/redshift/jdbc/RedshiftJDBC.jar"));
-                assertEquals("s3://conf-b/jars/t.jar", p.applicationJar());
                 String expectedMode = e.getKey().replaceAll(".*:timeline-", "").replace('-', '_');
+                if (expectedMode.equals("monitor")) {
+                    assertEquals("local[1]", p.sparkSubmit().get("--master"), "the monitor's JDBC check starts no YARN application");
+                    assertEquals(null, p.sparkSubmit().get("--deploy-mode"));
+                    assertTrue(p.sparkSubmit().get("--driver-java-options").contains("-Duser.timezone=UTC"));
+                } else {
+                    assertEquals("cluster", p.sparkSubmit().get("--deploy-mode"), e.getKey());
+                }
+                assertEquals("s3://conf-b/jars/t.jar", p.applicationJar());
                 assertEquals(expectedMode.equals("replay") ? "incremental" : expectedMode, p.request().mode().flag(), e.getKey());
-                assertEquals("s3://raw-b", p.settings().paths().raw(), "the step's environment fills the bundled configuration");
+                assertEquals("s3://raw-b", p.settings().paths().raw(), e.getKey() + ": the step's environment fills the bundled configuration");
                 assertEquals("s3://proc-b/redshift-temp", p.settings().warehouse().redshift().tempdir());
                 assertEquals("arn:aws:iam::123456789012:role/copy", p.settings().warehouse().redshift().iamRoleArn());
+                assertEquals("jdbc:redshift:iam://c.x.eu-west-1.redshift.amazonaws.com:5439/dev", p.settings().warehouse().jdbcUrl());
+                assertEquals(2.5, p.settings().metrics().clusterCostPerHour());
                 assertEquals(env, p.settings().metrics().environment());
             }
         }

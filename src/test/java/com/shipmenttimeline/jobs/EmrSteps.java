@@ -26,6 +26,17 @@ public final class EmrSteps {
             Settings settings) {}
 
     public static Parsed parse(List<String> stepArgs, Map<String, String> values, Map<String, String> moreValues) {
+        return parse(stepArgs, values, moreValues, Map.of());
+    }
+
+    /**
+     * As {@link #parse(List, Map, Map)}, on a cluster whose {@code spark-defaults} are these
+     * (placeholders filled already): a step's own {@code --conf} wins over them, as spark-submit does.
+     * A step with a local master runs its driver on the primary node, outside YARN, so the
+     * {@code spark.yarn.appMasterEnv.*} environment does not reach it.
+     */
+    public static Parsed parse(List<String> stepArgs, Map<String, String> values, Map<String, String> moreValues,
+            Map<String, String> sparkDefaults) {
         Map<String, String> all = new LinkedHashMap<>(values);
         all.putAll(moreValues);
         List<String> args = stepArgs.stream().map(a -> fill(a, all)).toList();
@@ -33,7 +44,7 @@ public final class EmrSteps {
             throw new IllegalArgumentException("a step runs spark-submit, not " + args.get(0));
         }
         Map<String, String> submit = new LinkedHashMap<>();
-        Map<String, String> conf = new LinkedHashMap<>();
+        Map<String, String> conf = new LinkedHashMap<>(sparkDefaults);
         int i = 1;
         while (args.get(i).startsWith("--")) {
             String option = args.get(i);
@@ -51,8 +62,9 @@ public final class EmrSteps {
         CommandLine line = CommandLine.parse(appArgs);
         RunRequest request = line.request();
         Map<String, String> env = new LinkedHashMap<>();
+        boolean onYarn = !submit.getOrDefault("--master", "yarn").startsWith("local");
         conf.forEach((k, v) -> {
-            if (k.startsWith("spark.yarn.appMasterEnv.")) {
+            if (onYarn && k.startsWith("spark.yarn.appMasterEnv.")) {
                 env.put(k.substring("spark.yarn.appMasterEnv.".length()), v);
             }
         });
