@@ -123,7 +123,8 @@ class FaultSuiteTest {
             d.jdbcUrl = TestWarehouse.jdbcUrl();
             d.retry = Retry.DEFAULT;
         }
-        d.assertExactlyOnce(40);
+        Reliability.record("warehouse", "connections refused while a run connects (" + job + " job)",
+                REFUSED + " connections refused; retried with backoff, the run succeeds: " + d.assertExactlyOnce(40));
     }
 
     @Test
@@ -146,9 +147,11 @@ class FaultSuiteTest {
             d.jdbcUrl = TestWarehouse.jdbcUrl();
             d.retry = Retry.DEFAULT;
         }
-        d.assertExactlyOnce(40);
+        String outcome = d.assertExactlyOnce(40);
         assertEquals(0, TestWarehouse.count("SELECT count(*) FROM " + d.t("timeline_lease") + " WHERE holder_run_id IS NOT NULL"),
                 "the lease was released");
+        Reliability.record("warehouse", "the connection drops while the incremental job takes the lease",
+                "the lease is taken on a retry, the run succeeds and releases it: " + outcome);
     }
 
     @Test
@@ -170,7 +173,8 @@ class FaultSuiteTest {
         assertEquals(20, viewRows(d), "nothing of the failed run is visible");
         assertEquals(checkpointBefore, d.checkpoint());
         d.base(NIGHTLY);
-        d.assertExactlyOnce(40);
+        Reliability.record("warehouse", "connections refused, retries off (warehouse.retry.attempts = 1)",
+                "the run fails with a warehouse error (exit 1 from the launcher), nothing of it committed; the rerun commits: " + d.assertExactlyOnce(40));
     }
 
     // ---- the warehouse connection drops mid-transaction ----

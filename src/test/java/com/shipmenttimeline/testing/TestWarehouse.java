@@ -52,6 +52,15 @@ public final class TestWarehouse {
         return "t" + SCHEMAS.incrementAndGet() + "_" + Long.toHexString(System.nanoTime() & 0xffffff);
     }
 
+    /** A fresh schema with every warehouse object of the contract in it. */
+    public static String freshSchemaWithObjects() {
+        String schema = freshSchema();
+        try (Warehouse w = open(schema)) {
+            w.objects().ensure();
+        }
+        return schema;
+    }
+
     /** Overrides that point a run at this server and the given schema. */
     public static List<String> overrides(String schema) {
         List<String> o = new ArrayList<>();

@@ -1,7 +1,6 @@
 package com.shipmenttimeline.jobs.metrics;
 
 import com.shipmenttimeline.jobs.Launcher;
-import com.shipmenttimeline.jobs.warehouse.Warehouse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,10 +20,7 @@ class MonitorTest {
 
     @BeforeEach
     void warehouse() {
-        schema = TestWarehouse.freshSchema();
-        try (Warehouse w = TestWarehouse.open(schema)) {
-            w.objects().ensure();
-        }
+        schema = TestWarehouse.freshSchemaWithObjects();
     }
 
     private void run(String id, String finishedAt, long read, long quarantined, double cost) {

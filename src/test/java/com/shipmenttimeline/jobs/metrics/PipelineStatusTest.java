@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.shipmenttimeline.jobs.Launcher;
-import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.testing.TestWarehouse;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -20,10 +19,7 @@ class PipelineStatusTest {
 
     @BeforeEach
     void warehouse() {
-        schema = TestWarehouse.freshSchema();
-        try (Warehouse w = TestWarehouse.open(schema)) {
-            w.objects().ensure();
-        }
+        schema = TestWarehouse.freshSchemaWithObjects();
     }
 
     private String status() {
