@@ -6,10 +6,26 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 /**
- * The queries that read, from the warehouse, the stored state of just the shipments a run touches:
- * a staging table holds the run's (shipment_id, event_id) keys, and the warehouse returns one row per
- * shipment, its last stored row (base or incremental) and its first stored time, in the columns of
- * {@link #STATE_COLUMNS}. What a run reads therefore grows with the run, not with the history.
+ * The per-shipment state table {@code shipment_timeline_state} and the queries around it. One row
+ * per shipment that has stored timeline rows: its last stored row (by {@code event_timestamp}, then
+ * {@code event_id}) and the time of its first stored event, which is all that continuing a
+ * shipment needs (contract section 4). Every run keeps it exact inside its own commit transaction;
+ * {@code WarehouseStateTest} and the property tests hold it equal to the state recomputed from the
+ * stored rows ({@link #recomputedAll()}).
+ *
+ * <ul>
+ *   <li>An incremental batch reads the state rows of its own shipments by key ({@link #stateOfKeys})
+ *       and replaces them in its commit ({@link #incrementalStatements}).
+ *   <li>A base run continues from the last stored row <em>before its window start</em>, which is not
+ *       the latest state: it ranks the stored history of just the shipments the state table says
+ *       have rows before the window ({@link #stateBefore}); its commit replaces the state of the
+ *       shipments it writes with the rows Spark computed, and recomputes from the stored rows the
+ *       few shipments that lose rows but gain none ({@link #baseStatementsBefore}, {@link #baseStatementsAfter}).
+ *   <li>A replay recomputes the shipments whose incremental rows it deletes ({@link #replayStatementsBefore}).
+ * </ul>
+ *
+ * Every statement is in the subset Redshift accepts inside a transaction (no {@code WITH}, no
+ * {@code ON CONFLICT}, no {@code UPDATE ... FROM} needed: a replaced row is deleted, then inserted).
  */
 public final class StoredStateSql {
     public static final String SHIPMENT_ID = "shipment_id";
@@ -26,6 +42,22 @@ public final class StoredStateSql {
             new TableColumn(TimelineColumns.SHIPMENT_ID, ColumnKind.ID, false),
             new TableColumn(TimelineColumns.EVENT_ID, ColumnKind.ID, false));
 
+    /** Columns of a staging table that lists shipments (those whose state a commit recomputes). */
+    public static final List<TableColumn> SHIPMENT_COLUMNS = List.of(new TableColumn(SHIPMENT_ID, ColumnKind.ID, false));
+
+    /** The state table's columns, and those of a staging table of new state rows. */
+    public static final List<TableColumn> STATE_COLUMNS = List.of(
+            TableColumn.required(SHIPMENT_ID, ColumnKind.ID),
+            TableColumn.required(LAST_EVENT_SEQUENCE, ColumnKind.BIGINT),
+            TableColumn.required(LAST_EVENT_TIMESTAMP, ColumnKind.TIMESTAMP),
+            TableColumn.required(LAST_EVENT_ID, ColumnKind.ID),
+            TableColumn.required(LAST_STATUS, ColumnKind.ID),
+            TableColumn.of(LAST_LOCATION_ID, ColumnKind.ID),
+            TableColumn.required(LAST_STATUS_START_TIMESTAMP, ColumnKind.TIMESTAMP),
+            TableColumn.required(FIRST_EVENT_TIMESTAMP, ColumnKind.TIMESTAMP));
+
+    private static final String STATE_LIST = String.join(", ", TimelineColumns.names(STATE_COLUMNS));
+
     private static final DateTimeFormatter LITERAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
 
     private final WarehouseDdl ddl;
@@ -34,19 +66,130 @@ public final class StoredStateSql {
         this.ddl = ddl;
     }
 
+    private String state() {
+        return ddl.qualified(WarehouseTables.STATE);
+    }
+
+    /** An incremental batch's state: the state rows of the shipments among its keys, by key. */
+    public String stateOfKeys(String keysTable) {
+        return "SELECT " + STATE_LIST + " FROM " + state() + " WHERE " + SHIPMENT_ID + " IN (SELECT k.shipment_id FROM "
+                + ddl.qualified(keysTable) + " k)";
+    }
+
     /**
-     * @param keysTable the staging table of the run's keys
-     * @param before only stored rows strictly before this count (a base run's window start); null for all
-     * @param excludeRewritten leave out stored rows whose event the run writes again (a base run
-     *     replaces them); an incremental run never rewrites a stored event
+     * A base run's state: for each shipment among its keys that has stored rows before the window
+     * start (the state table's {@code first_event_timestamp} says which), its last stored row before
+     * the window start, leaving out stored rows whose event the run writes again (it replaces them).
      */
-    public String state(String keysTable, Instant before, boolean excludeRewritten) {
+    public String stateBefore(String keysTable, Instant windowStart) {
         String keys = ddl.qualified(keysTable);
-        String bound = before == null ? "" : " AND t.event_timestamp < TIMESTAMP '" + LITERAL.format(before) + "'";
-        // A stored row whose event the run writes again is about to be replaced: it is not history.
+        String bound = "TIMESTAMP '" + LITERAL.format(windowStart) + "'";
+        String shipments = "t.shipment_id IN (SELECT st.shipment_id FROM " + state() + " st WHERE st.first_event_timestamp < " + bound
+                + " AND st.shipment_id IN (SELECT k.shipment_id FROM " + keys + " k))"
+                + " AND t.event_timestamp < " + bound
+                + " AND NOT EXISTS (SELECT 1 FROM " + keys + " k2 WHERE k2.event_id = t.event_id)";
+        return ranked(shipments);
+    }
+
+    /** The state of every shipment, recomputed from the stored rows: what the state table must always equal. */
+    public String recomputedAll() {
+        return ranked("1 = 1");
+    }
+
+    /** Replaces the whole state table with the state recomputed from the stored rows (a {@code --rebuild}, a first creation). */
+    public List<WarehouseSql.Statement> rebuildAll() {
+        return List.of(WarehouseSql.Statement.of("DELETE FROM " + state()),
+                WarehouseSql.Statement.of("INSERT INTO " + state() + " (" + STATE_LIST + ") " + recomputedAll()));
+    }
+
+    /**
+     * An incremental batch's state rows, in its commit after its rows went in. Every event of a batch
+     * is later than every stored one (they are after the checkpoint), so a shipment's new state is its
+     * last staged row; its first event time stays the stored one, or is its first staged row's.
+     *
+     * @param stagedTimeline the batch's staged timeline rows
+     * @param newState an empty staging table of {@link #STATE_COLUMNS}, filled here
+     */
+    public List<WarehouseSql.Statement> incrementalStatements(String stagedTimeline, String newState) {
+        String fresh = ddl.qualified(newState);
+        String lastStaged = "SELECT s.shipment_id, s.event_sequence, s.event_timestamp, s.event_id, s.status, s.location_id,"
+                + " s.status_start_timestamp, MIN(s.event_timestamp) OVER (PARTITION BY s.shipment_id) AS min_ts,"
+                + " ROW_NUMBER() OVER (PARTITION BY s.shipment_id ORDER BY s.event_timestamp DESC, s.event_id DESC) AS rn"
+                + " FROM " + ddl.qualified(stagedTimeline) + " s";
+        List<WarehouseSql.Statement> all = new java.util.ArrayList<>();
+        all.add(WarehouseSql.Statement.of("INSERT INTO " + fresh + " (" + STATE_LIST + ") SELECT r.shipment_id, r.event_sequence,"
+                + " r.event_timestamp, r.event_id, r.status, r.location_id, r.status_start_timestamp,"
+                + " COALESCE(st.first_event_timestamp, r.min_ts) FROM (" + lastStaged + ") r LEFT JOIN " + state()
+                + " st ON st.shipment_id = r.shipment_id WHERE r.rn = 1"));
+        all.addAll(replaceFrom(newState));
+        return List.copyOf(all);
+    }
+
+    /**
+     * A base run's state statements before its rows change. {@code orphans} collects the shipments
+     * that lose stored rows but get no new state row: those whose latest row is in the window that the
+     * run replaces, and those a stored row of which (before the window) the run rewrites under another
+     * shipment. Then the state rows of those and of the shipments with new state go.
+     *
+     * @param stagedTimeline the run's staged rows
+     * @param newState the state rows Spark computed for the run's shipments, staged
+     * @param orphans an empty staging table of {@link #SHIPMENT_COLUMNS}
+     */
+    public List<WarehouseSql.Statement> baseStatementsBefore(String stagedTimeline, String newState, String orphans) {
+        String fresh = ddl.qualified(newState);
+        String lost = ddl.qualified(orphans);
+        String staged = ddl.qualified(stagedTimeline);
+        String moved = "INSERT INTO " + lost + " (shipment_id) SELECT DISTINCT t.shipment_id FROM %s t, " + staged + " s"
+                + " WHERE t.event_id = s.event_id AND t.shipment_id <> s.shipment_id AND t.event_timestamp < ?";
+        return List.of(
+                WarehouseSql.Statement.of("INSERT INTO " + lost + " (shipment_id) SELECT st.shipment_id FROM " + state() + " st"
+                        + " WHERE st.last_event_timestamp >= ? AND NOT EXISTS (SELECT 1 FROM " + fresh + " n WHERE n.shipment_id = st.shipment_id)",
+                        "window_start"),
+                WarehouseSql.Statement.of(String.format(moved, ddl.qualified(WarehouseTables.BASE)), "window_start"),
+                WarehouseSql.Statement.of(String.format(moved, ddl.qualified(WarehouseTables.INCREMENTAL)), "window_start"),
+                WarehouseSql.Statement.of("DELETE FROM " + state() + " WHERE shipment_id IN (SELECT n.shipment_id FROM " + fresh + " n)"
+                        + " OR shipment_id IN (SELECT o.shipment_id FROM " + lost + " o)"));
+    }
+
+    /** A base run's state statements after its rows changed: the computed state goes in, the orphans are recomputed. */
+    public List<WarehouseSql.Statement> baseStatementsAfter(String newState, String orphans) {
+        String fresh = ddl.qualified(newState);
+        return List.of(
+                WarehouseSql.Statement.of("INSERT INTO " + state() + " (" + STATE_LIST + ") SELECT " + STATE_LIST + " FROM " + fresh),
+                recompute(orphans, "AND NOT EXISTS (SELECT 1 FROM " + fresh + " n WHERE n.shipment_id = t.shipment_id)"));
+    }
+
+    /** A replay's state statements before its delete: the shipments with incremental rows after T lose their state rows. */
+    public List<WarehouseSql.Statement> replayStatementsBefore(String orphans) {
+        String lost = ddl.qualified(orphans);
+        return List.of(
+                WarehouseSql.Statement.of("INSERT INTO " + lost + " (shipment_id) SELECT DISTINCT i.shipment_id FROM "
+                        + ddl.qualified(WarehouseTables.INCREMENTAL) + " i WHERE i.event_timestamp > ?", "replay_from"),
+                WarehouseSql.Statement.of("DELETE FROM " + state() + " WHERE shipment_id IN (SELECT o.shipment_id FROM " + lost + " o)"));
+    }
+
+    /** A replay's state statement after its delete: those shipments' state, recomputed from the rows that remain. */
+    public WarehouseSql.Statement replayStatementAfter(String orphans) {
+        return recompute(orphans, "");
+    }
+
+    /** The state of the shipments listed in {@code shipments}, recomputed from their stored rows and inserted. */
+    private WarehouseSql.Statement recompute(String shipments, String andAlso) {
+        return WarehouseSql.Statement.of("INSERT INTO " + state() + " (" + STATE_LIST + ") "
+                + ranked("t.shipment_id IN (SELECT o.shipment_id FROM " + ddl.qualified(shipments) + " o) " + andAlso));
+    }
+
+    private List<WarehouseSql.Statement> replaceFrom(String newState) {
+        String fresh = ddl.qualified(newState);
+        return List.of(
+                WarehouseSql.Statement.of("DELETE FROM " + state() + " WHERE shipment_id IN (SELECT n.shipment_id FROM " + fresh + " n)"),
+                WarehouseSql.Statement.of("INSERT INTO " + state() + " (" + STATE_LIST + ") SELECT " + STATE_LIST + " FROM " + fresh));
+    }
+
+    /** Per shipment among the stored rows (base and incremental) that match {@code condition} on {@code t}: its last row and first time. */
+    private String ranked(String condition) {
         String history = "SELECT t.shipment_id, t.event_id, t.event_timestamp, t.event_sequence, t.status, t.location_id,"
-                + " t.status_start_timestamp FROM %s t WHERE t.shipment_id IN (SELECT k.shipment_id FROM " + keys + " k)" + bound
-                + (excludeRewritten ? " AND NOT EXISTS (SELECT 1 FROM " + keys + " k2 WHERE k2.event_id = t.event_id)" : "");
+                + " t.status_start_timestamp FROM %s t WHERE " + condition;
         return "SELECT shipment_id AS " + SHIPMENT_ID
                 + ", event_sequence AS " + LAST_EVENT_SEQUENCE
                 + ", event_timestamp AS " + LAST_EVENT_TIMESTAMP

@@ -19,10 +19,10 @@ public final class WarehouseDdl {
 
     /**
      * @param schema the warehouse schema; it comes from configuration, so it must be a plain lower-case
-     *     identifier (checked here, so that configuration cannot inject SQL)
+     *     identifier (checked here, so that configuration cannot inject SQL); the realtime view is a plain view, the default
      */
     public WarehouseDdl(SqlDialect dialect, String schema) {
-        this(dialect, schema, true);
+        this(dialect, schema, false);
     }
 
     /** @param materializedView false for a plain view over the two tables (always current, no refresh) */
@@ -65,6 +65,13 @@ public final class WarehouseDdl {
         return (materialized ? "DROP MATERIALIZED VIEW " : "DROP VIEW ") + qualified(view);
     }
 
+    /** A query that returns a row when a materialized view (schema ?, name ?) exists: PostgreSQL's pg_matviews, Redshift's STV_MV_INFO. */
+    public String materializedViewExists() {
+        return dialect == SqlDialect.POSTGRES
+                ? "SELECT 1 FROM pg_matviews WHERE schemaname = ? AND matviewname = ?"
+                : "SELECT 1 FROM stv_mv_info WHERE schema = ? AND name = ?";
+    }
+
     /** Fresh planner statistics for a table just loaded. */
     public String analyze(String table) {
         return "ANALYZE " + qualified(table);
@@ -89,6 +96,7 @@ public final class WarehouseDdl {
         all.add(table(WarehouseTables.CHECKPOINTS, WarehouseTables.CHECKPOINT_COLUMNS, "checkpoint_id", false));
         all.add(timelineTable(WarehouseTables.BASE, TimelineColumns.BASE));
         all.add(timelineTable(WarehouseTables.INCREMENTAL, TimelineColumns.INCREMENTAL));
+        all.add(stateTable());
         all.add(table(WarehouseTables.RUNS, WarehouseTables.RUN_COLUMNS, "run_id", false));
         all.add(table(WarehouseTables.QUARANTINE, WarehouseTables.QUARANTINE_COLUMNS, null, false));
         all.add(table(WarehouseTables.LATE_EVENTS, WarehouseTables.LATE_EVENT_COLUMNS, "event_id", false));
@@ -130,6 +138,13 @@ public final class WarehouseDdl {
             statements.add("CREATE INDEX IF NOT EXISTS " + name + "_ts ON " + qualified(name) + " (event_timestamp)");
         }
         return new DdlObject(name, statements, columns);
+    }
+
+    /** The per-shipment state: keyed by shipment, read by key (PostgreSQL: its primary key; Redshift: distributed and sorted by it). */
+    private DdlObject stateTable() {
+        DdlObject t = table(WarehouseTables.STATE, StoredStateSql.STATE_COLUMNS, StoredStateSql.SHIPMENT_ID, false);
+        String sql = t.statements().get(0) + (dialect == SqlDialect.REDSHIFT ? " DISTKEY(shipment_id) SORTKEY(shipment_id)" : "");
+        return new DdlObject(t.name(), List.of(sql), t.columns());
     }
 
     private DdlObject table(String name, List<TableColumn> columns, String primaryKey, boolean timeline) {

@@ -1,5 +1,6 @@
 package com.shipmenttimeline.schemas;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,39 +28,70 @@ public final class WarehouseSql {
         }
     }
 
+    /** The staging tables a base run's commit reads and fills. */
+    public record BaseStaging(String timeline, String quarantine, String newState, String orphans) {}
+
     /**
      * A base run (section 5): replace the window's base rows and any stored row whose event the run
      * writes, delete the incremental rows the base now covers, insert the staged rows and the
-     * quarantine rows. The checkpoint, processed files and audit row follow in the same transaction.
+     * quarantine rows, and keep the state table exact around them ({@link StoredStateSql}); with
+     * {@code rebuildState}, the state table is rebuilt from the stored rows at the end. The
+     * checkpoint, processed files and audit row follow in the same transaction.
      */
-    public List<Statement> baseCommit(String stagedTimeline, String stagedQuarantine) {
+    public List<Statement> baseCommit(BaseStaging staging, boolean rebuildState) {
         String base = ddl.qualified(WarehouseTables.BASE);
         String incremental = ddl.qualified(WarehouseTables.INCREMENTAL);
-        String staged = ddl.qualified(stagedTimeline);
+        String staged = ddl.qualified(staging.timeline());
         String baseColumns = columns(TimelineColumns.BASE);
-        return List.of(
+        StoredStateSql state = new StoredStateSql(ddl);
+        List<Statement> all = new ArrayList<>(state.baseStatementsBefore(staging.timeline(), staging.newState(), staging.orphans()));
+        all.addAll(List.of(
                 Statement.of("DELETE FROM " + base + " WHERE event_timestamp >= ?", "window_start"),
                 Statement.of("DELETE FROM " + base + " WHERE event_id IN (SELECT s.event_id FROM " + staged + " s)"),
                 Statement.of("DELETE FROM " + incremental + " WHERE event_timestamp >= ? OR event_id IN (SELECT s.event_id FROM " + staged + " s)",
                         "window_start"),
                 Statement.of("INSERT INTO " + base + " (" + baseColumns + ") SELECT " + baseColumns + " FROM " + staged),
-                quarantineInsert(stagedQuarantine));
+                quarantineInsert(staging.quarantine())));
+        all.addAll(state.baseStatementsAfter(staging.newState(), staging.orphans()));
+        if (rebuildState) {
+            all.addAll(state.rebuildAll());
+        }
+        return List.copyOf(all);
     }
 
-    /** An incremental batch: append its rows, keep the first version of each late event, store its quarantine rows. */
-    public List<Statement> incrementalCommit(String stagedTimeline, String stagedLate, String stagedQuarantine) {
+    /**
+     * An incremental batch: append its rows, keep the first version of each late event, store its
+     * quarantine rows, replace its shipments' state rows ({@code newState}: an empty staging table of
+     * {@link StoredStateSql#STATE_COLUMNS}).
+     */
+    public List<Statement> incrementalCommit(String stagedTimeline, String stagedLate, String stagedQuarantine, String newState) {
         String cols = columns(TimelineColumns.INCREMENTAL);
         String lateCols = columns(WarehouseTables.LATE_EVENT_COLUMNS);
         String late = ddl.qualified(WarehouseTables.LATE_EVENTS);
-        return List.of(
+        List<Statement> all = new ArrayList<>(List.of(
                 Statement.of("INSERT INTO " + ddl.qualified(WarehouseTables.INCREMENTAL) + " (" + cols + ") SELECT " + cols + " FROM "
                         + ddl.qualified(stagedTimeline)),
                 Statement.of("INSERT INTO " + late + " (" + lateCols + ") SELECT " + lateCols + " FROM " + ddl.qualified(stagedLate)
                         + " s WHERE NOT EXISTS (SELECT 1 FROM " + late + " l WHERE l.event_id = s.event_id)"),
-                quarantineInsert(stagedQuarantine));
+                quarantineInsert(stagedQuarantine)));
+        all.addAll(new StoredStateSql(ddl).incrementalStatements(stagedTimeline, newState));
+        return List.copyOf(all);
     }
 
-    /** Replay's reset: the incremental rows after T go; the checkpoint is set to T beside it. */
+    /**
+     * Replay's reset: the incremental rows after T go, and the state of their shipments is recomputed
+     * from the rows that remain ({@code orphans}: an empty staging table of
+     * {@link StoredStateSql#SHIPMENT_COLUMNS}); the checkpoint is set to T beside it.
+     */
+    public List<Statement> replayReset(String orphans) {
+        StoredStateSql state = new StoredStateSql(ddl);
+        List<Statement> all = new ArrayList<>(state.replayStatementsBefore(orphans));
+        all.add(replayDelete());
+        all.add(state.replayStatementAfter(orphans));
+        return List.copyOf(all);
+    }
+
+    /** The statement of {@link #replayReset} that deletes the incremental rows after T. */
     public Statement replayDelete() {
         return Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.INCREMENTAL) + " WHERE event_timestamp > ?", "replay_from");
     }

@@ -17,6 +17,8 @@ public final class WarehouseTables {
     public static final String CHECKPOINTS = "processing_checkpoints";
     public static final String BASE = "shipment_timeline_base";
     public static final String INCREMENTAL = "shipment_timeline_incremental";
+    /** One row per shipment: what continuing it needs ({@link StoredStateSql}). */
+    public static final String STATE = "shipment_timeline_state";
     public static final String REALTIME_VIEW = "shipment_timeline_realtime";
     public static final String RUNS = "processing_runs";
     public static final String QUARANTINE = "quarantined_events";

@@ -63,7 +63,7 @@ public final class Commands {
         }
         return switch (line.mode()) {
             case DDL -> {
-                out.print(new WarehouseDdl(line.dialect(), settings.warehouse().schema()).script());
+                out.print(new WarehouseDdl(line.dialect(), settings.warehouse().schema(), settings.warehouse().materializedView()).script());
                 yield ExitCodes.OK;
             }
             case QUERY -> query(line.sql(), settings);

@@ -12,11 +12,13 @@ import com.shipmenttimeline.jobs.warehouse.RunRecord;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.jobs.warehouse.WarehouseLease;
 import com.shipmenttimeline.schemas.ProcessType;
+import com.shipmenttimeline.schemas.StoredStateSql;
 import com.shipmenttimeline.schemas.TimelineColumns;
 import com.shipmenttimeline.schemas.WarehouseSql;
 import com.shipmenttimeline.schemas.WarehouseTables;
 import com.shipmenttimeline.transforms.EventOutcomes;
 import com.shipmenttimeline.transforms.Outcome;
+import com.shipmenttimeline.transforms.ShipmentState;
 import com.shipmenttimeline.transforms.TimelineFields;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -112,39 +114,46 @@ public final class DailyBaseJob extends TimelineJob {
         record.filesRead(files.size());
         Dataset<Row> tagged = run.cache(EventOutcomes.forBase(source.read(files, w.start(), w.asOf().plus(settings.futureTolerance())),
                 w.asOf(), settings.futureTolerance(), w.start()));
-        Map<String, Long> byOutcome = run.log.run("read and classify", () -> RunContext.readGuarded(() -> TimelinePipeline.countByOutcome(tagged)),
-                Object::toString);
+        TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, new ReferenceData(spark, settings.paths().raw()));
+        TimelinePipeline.Outcomes outcomes = run.log.run("read and classify", () -> RunContext.readGuarded(() -> pipeline.countOutcomes(tagged)),
+                o -> o.byOutcome() + ", unknown locations " + o.unknownLocations());
         RunPoints.reached(RunPoints.AFTER_READ);
-        Dataset<Row> timeline = computeTimeline(run, tagged, byOutcome, w, record);
-        writeLake(run, lake, timeline, w, undo);
-        String timelineTable = run.staging("timeline");
-        String quarantineTable = run.staging("quarantine");
+        Computed timeline = computeTimeline(run, pipeline, tagged, outcomes, w, record);
+        writeLake(run, lake, timeline.rows(), w, undo);
+        WarehouseSql.BaseStaging staging = new WarehouseSql.BaseStaging(run.staging("timeline"), run.staging("quarantine"),
+                run.staging("state"), run.staging("orphans"));
         run.log.run("stage warehouse rows", () -> {
-            warehouse.staging().stage(timeline, timelineTable, TimelineColumns.BASE);
-            warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, w.runId(), w.startedAt()), quarantineTable,
+            warehouse.staging().stage(timeline.rows(), staging.timeline(), TimelineColumns.BASE);
+            warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, w.runId(), w.startedAt()), staging.quarantine(),
                     WarehouseTables.QUARANTINE_COLUMNS, record.counts().quarantined());
+            warehouse.staging().stage(timeline.newState(), staging.newState(), StoredStateSql.STATE_COLUMNS);
+            warehouse.staging().createEmpty(staging.orphans(), StoredStateSql.SHIPMENT_COLUMNS);
         });
-        List<WarehouseSql.Statement> statements = new WarehouseSql(warehouse.ddl()).baseCommit(timelineTable, quarantineTable);
+        List<WarehouseSql.Statement> statements = new WarehouseSql(warehouse.ddl()).baseCommit(staging, request.rebuild());
         RunContext.Committed done = run.commit("commit", new RunContext.CommitWork(w.type(), record, lease, files,
                 record.newestEvent(), statements, Map.of("window_start", Timestamp.from(w.start())), false), d -> "checkpoint " + d.checkpointAfter());
         LOG.debug("committed {} at checkpoint {}", w.runId(), done.checkpointAfter());
         return done.record().orElseThrow();
     }
 
+    /** A base run's computed rows, and the state of their shipments once they are stored. */
+    private record Computed(Dataset<Row> rows, Dataset<Row> newState) {}
+
     /** The timeline of the in-scope events, each shipment continued from its last stored row before the window. */
-    private Dataset<Row> computeTimeline(RunContext run, Dataset<Row> tagged, Map<String, Long> byOutcome, Window w, RunRecord.Builder record) {
-        long inScopeCount = byOutcome.getOrDefault(Outcome.TIMELINE, 0L);
-        TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, new ReferenceData(spark, settings.paths().raw()));
+    private Computed computeTimeline(RunContext run, TimelinePipeline pipeline, Dataset<Row> tagged, TimelinePipeline.Outcomes outcomes, Window w,
+            RunRecord.Builder record) {
+        long inScopeCount = outcomes.of(Outcome.TIMELINE);
         Dataset<Row> inScope = tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE));
         String keysTable = run.staging("keys");
         run.log.run("stage keys", () -> pipeline.stageKeys(inScope, keysTable));
-        Dataset<Row> computed = run.cache(TimelineFields.withProcessing(pipeline.computeTimeline(inScope, keysTable, w.start(), true),
+        // Read once: the timeline continues from it, and the new state keeps its first event times.
+        Dataset<Row> state = run.cache(pipeline.stateBeforeWindow(keysTable, w.start()));
+        Dataset<Row> computed = run.cache(TimelineFields.withProcessing(pipeline.computeTimeline(inScope, state, true),
                 w.type().value(), Timestamp.from(w.startedAt())));
         Instant maxEventTs = run.log.run("compute timeline", () -> RunContext.readGuarded(() -> TimelinePipeline.summarize(computed, inScopeCount)),
                 s -> s.rows() + " rows").maxEventTimestamp();
-        long unknown = run.log.run("count unknown locations", () -> pipeline.unknownLocations(inScope), n -> n + " rows");
-        record.counts(RunCounts.fromOutcomes(byOutcome, unknown), maxEventTs);
-        return computed;
+        record.counts(RunCounts.fromOutcomes(outcomes.byOutcome(), outcomes.unknownLocations()), maxEventTs);
+        return new Computed(computed, ShipmentState.after(computed, state));
     }
 
     /** Replaces the window's partitions of the base table and clears the incremental table from the window start. */

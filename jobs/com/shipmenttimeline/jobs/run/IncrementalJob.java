@@ -87,6 +87,21 @@ public final class IncrementalJob extends TimelineJob {
         final Intake intake = new Intake(spark, warehouse, source);
         final List<RunRecord> committed = new ArrayList<>();
         int recovered;
+        /** Read once for the query's batches, read again when its files change. */
+        private ReferenceData reference;
+
+        ReferenceData reference() {
+            if (reference != null && reference.changed()) {
+                run.log.info("reference data changed: read again");
+                reference.release();
+                reference = null;
+            }
+            if (reference == null) {
+                reference = settings.incremental().processingTime().isPresent()
+                        ? ReferenceData.inMemory(spark, settings.paths().raw()) : new ReferenceData(spark, settings.paths().raw());
+            }
+            return reference;
+        }
 
         Stream(RunContext run, WarehouseLease lease, Instant asOf) {
             this.run = run;
@@ -111,13 +126,19 @@ public final class IncrementalJob extends TimelineJob {
                 settings.paths().streamingCheckpoint(), warehouse.describe());
         RunContext run = begin(log, runId);
         Stream stream;
-        try (WarehouseLease lease = lease(runId, ProcessType.INCREMENTAL)) {
+        try (run; WarehouseLease lease = lease(runId, ProcessType.INCREMENTAL)) {
             warehouse.staging().dropLeftovers();
             stream = new Stream(run, lease, asOf);
             if (request.replayFrom().isPresent()) {
                 replay(stream, runId, request.replayFrom().get());
             }
-            awaitStream(startStream(stream));
+            try {
+                awaitStream(startStream(stream));
+            } finally {
+                if (stream.reference != null) {
+                    stream.reference.release();
+                }
+            }
         }
         String view = run.refreshView(EnumSet.of(Settings.RefreshPolicy.EVERY_RUN), true);
         return new RunResult(stream.committed, stream.recovered, view);
@@ -129,11 +150,18 @@ public final class IncrementalJob extends TimelineJob {
      * from T's ingest date on are one batch.
      */
     private void replay(Stream s, String runId, Instant from) {
+        String orphans = s.run.staging("orphans");
         s.run.log.run("replay: reset to " + from, () -> {
+            warehouse.staging().createEmpty(orphans, StoredStateSql.SHIPMENT_COLUMNS);
             warehouse.transactions().inTransaction(c -> {
                 s.lease.assertHeld(c);
                 Optional<Instant> before = warehouse.ledger().checkpoint(c);
-                int deleted = Transactions.run(c, new WarehouseSql(warehouse.ddl()).replayDelete(), Map.of("replay_from", Timestamp.from(from)));
+                int deleted = 0;
+                WarehouseSql sql = new WarehouseSql(warehouse.ddl());
+                for (WarehouseSql.Statement st : sql.replayReset(orphans)) {
+                    int n = Transactions.run(c, st, Map.of("replay_from", Timestamp.from(from)));
+                    deleted += st.equals(sql.replayDelete()) ? n : 0;
+                }
                 Instant now = clock.instant();
                 warehouse.ledger().setCheckpoint(c, from, ProcessType.INCREMENTAL, runId, now);
                 warehouse.ledger().insertRun(c, RunRecord.start(runId + "-replay-reset", ProcessType.INCREMENTAL, now).asOf(from)
@@ -261,11 +289,12 @@ public final class IncrementalJob extends TimelineJob {
         }), r -> "ok");
         Dataset<Row> tagged = batch.cache(EventOutcomes.forIncremental(read, s.asOf, settings.futureTolerance(), checkpoint.orElse(null),
                 s.intake.storedEventIds(keysTable)));
-        Map<String, Long> byOutcome = batch.log.run("batch " + runId + ": classify", () -> TimelinePipeline.countByOutcome(tagged),
-                Object::toString);
+        TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, s.reference());
+        TimelinePipeline.Outcomes outcomes = batch.log.run("batch " + runId + ": classify", () -> pipeline.countOutcomes(tagged),
+                o -> o.byOutcome() + ", unknown locations " + o.unknownLocations());
         RunPoints.reached(RunPoints.AFTER_READ);
-        Dataset<Row> timeline = computeTimeline(batch, tagged, byOutcome, keysTable, batchKey, record, startedAt);
-        long rows = byOutcome.getOrDefault(Outcome.TIMELINE, 0L);
+        Dataset<Row> timeline = computeTimeline(batch, pipeline, tagged, outcomes, keysTable, batchKey, record, startedAt);
+        long rows = outcomes.of(Outcome.TIMELINE);
         batch.log.run("batch " + runId + ": write lake", () -> new TimelineLake(spark, settings.paths().lake())
                 .appendIncremental(timeline, rows, batchAppId(batchKey), batchVersion(batchKey)));
         RunPoints.reached(RunPoints.AFTER_LAKE_WRITE);
@@ -277,18 +306,18 @@ public final class IncrementalJob extends TimelineJob {
         return new BatchResult(done.record(), !done.byThisAttempt());
     }
 
-    /** The batch's timeline rows, each shipment continued from its latest stored row. */
-    private Dataset<Row> computeTimeline(RunContext batch, Dataset<Row> tagged, Map<String, Long> byOutcome, String keysTable, String batchKey,
-            RunRecord.Builder record, Instant startedAt) {
-        TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, new ReferenceData(spark, settings.paths().raw()));
+    /** The batch's timeline rows, each shipment continued from its state row, read by key. */
+    private Dataset<Row> computeTimeline(RunContext batch, TimelinePipeline pipeline, Dataset<Row> tagged, TimelinePipeline.Outcomes outcomes,
+            String keysTable, String batchKey, RunRecord.Builder record, Instant startedAt) {
         Dataset<Row> inScope = tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE));
         String batchUuid = UUID.nameUUIDFromBytes(batchKey.getBytes(StandardCharsets.UTF_8)).toString();
-        Dataset<Row> timeline = batch.cache(TimelineFields.withIncrementalProcessing(pipeline.computeTimeline(inScope, keysTable, null, false),
+        Dataset<Row> timeline = batch.cache(TimelineFields.withIncrementalProcessing(pipeline.computeTimeline(inScope,
+                        pipeline.stateOfBatch(keysTable), false),
                 batchUuid, Timestamp.from(startedAt)));
-        long inScopeCount = byOutcome.getOrDefault(Outcome.TIMELINE, 0L);
+        long inScopeCount = outcomes.of(Outcome.TIMELINE);
         Instant maxTs = batch.log.run("batch " + record.runId() + ": compute timeline", () -> TimelinePipeline.summarize(timeline, inScopeCount),
                 st -> st.rows() + " rows").maxEventTimestamp();
-        record.counts(RunCounts.fromOutcomes(byOutcome, pipeline.unknownLocations(inScope)), maxTs);
+        record.counts(RunCounts.fromOutcomes(outcomes.byOutcome(), outcomes.unknownLocations()), maxTs);
         return timeline;
     }
 
@@ -299,14 +328,16 @@ public final class IncrementalJob extends TimelineJob {
         String timelineTable = batch.staging("timeline");
         String lateTable = batch.staging("late");
         String quarantineTable = batch.staging("quarantine");
+        String stateTable = batch.staging("state");
         RunCounts counts = record.counts();
         batch.log.run("batch " + runId + ": stage warehouse rows", () -> {
             warehouse.staging().stage(timeline, timelineTable, TimelineColumns.INCREMENTAL);
             warehouse.staging().stage(lateRows(tagged, runId, startedAt), lateTable, WarehouseTables.LATE_EVENT_COLUMNS, counts.late());
             warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable,
                     WarehouseTables.QUARANTINE_COLUMNS, counts.quarantined());
+            warehouse.staging().createEmpty(stateTable, StoredStateSql.STATE_COLUMNS);
         });
-        return new WarehouseSql(warehouse.ddl()).incrementalCommit(timelineTable, lateTable, quarantineTable);
+        return new WarehouseSql(warehouse.ddl()).incrementalCommit(timelineTable, lateTable, quarantineTable, stateTable);
     }
 
     private static Dataset<Row> lateRows(Dataset<Row> tagged, String runId, Instant at) {

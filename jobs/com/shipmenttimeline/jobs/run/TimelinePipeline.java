@@ -17,7 +17,9 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -42,15 +44,27 @@ public final class TimelinePipeline {
     }
 
     /**
+     * A base run's stored state: per shipment of the run, its last stored row before the window start
+     * (the state table says which shipments have one), stored rows the run rewrites left out.
+     */
+    public Dataset<Row> stateBeforeWindow(String keysTable, Instant windowStart) {
+        return warehouse.staging().query(spark, new StoredStateSql(warehouse.ddl()).stateBefore(keysTable, windowStart));
+    }
+
+    /** An incremental batch's stored state: the state-table rows of its shipments, by key. */
+    public Dataset<Row> stateOfBatch(String keysTable) {
+        return warehouse.staging().query(spark, new StoredStateSql(warehouse.ddl()).stateOfKeys(keysTable));
+    }
+
+    /**
      * The timeline rows of the in-scope events, each shipment continued from its stored state.
      *
-     * @param stateBefore only stored rows before this are history (a base run's window start); null for all
-     * @param replacing true for a base run, whose stored rows with the run's event ids are about to be replaced
+     * @param state at most one {@link com.shipmenttimeline.transforms.ShipmentState} row per shipment
+     * @param allPackages true for a base run, which enriches from every package; a batch reads its own shipments' only
      */
-    public Dataset<Row> computeTimeline(Dataset<Row> inScope, String keysTable, Instant stateBefore, boolean replacing) {
-        Dataset<Row> state = warehouse.staging().query(spark, new StoredStateSql(warehouse.ddl()).state(keysTable, stateBefore, replacing));
+    public Dataset<Row> computeTimeline(Dataset<Row> inScope, Dataset<Row> state, boolean allPackages) {
         Dataset<Row> packages = reference.packages();
-        if (!replacing) {
+        if (!allPackages) {
             // An incremental batch aggregates the packages of its own shipments only: the rest of the
             // packages table is scanned, never shuffled, so the batch's cost stays with the batch.
             // The batch's shipment ids go to every task (broadcast): the packages are filtered where they are read.
@@ -77,14 +91,6 @@ public final class TimelinePipeline {
         return new TimelineStats(r.getLong(0), r.isNullAt(1) ? null : r.getTimestamp(1).toInstant());
     }
 
-    /** In-scope events whose location_id is set but unknown to the locations (section 2's unknown_location). */
-    public long unknownLocations(Dataset<Row> inScope) {
-        Dataset<Row> known = Enrichment.locationsById(reference.locations()).select(col(RawEvents.LOCATION_ID));
-        return inScope.filter(col(RawEvents.LOCATION_ID).isNotNull())
-                .join(broadcast(known), inScope.col(RawEvents.LOCATION_ID).equalTo(known.col(RawEvents.LOCATION_ID)), "left_anti")
-                .count();
-    }
-
     /** The quarantined rows of a classified read, as {@code quarantined_events} rows. */
     public static Dataset<Row> quarantineRows(Dataset<Row> classified, String runId, Instant at) {
         Dataset<Row> q = classified.filter(col(Outcome.COLUMN).isin((Object[]) quarantineOutcomes()));
@@ -103,12 +109,29 @@ public final class TimelinePipeline {
         return java.util.Arrays.stream(com.shipmenttimeline.schemas.QuarantineReason.values()).map(Enum::name).toArray(String[]::new);
     }
 
-    /** How many rows read ended in each outcome. */
-    public static Map<String, Long> countByOutcome(Dataset<Row> classified) {
-        Map<String, Long> m = new HashMap<>();
-        for (Row r : classified.groupBy(col(Outcome.COLUMN)).count().collectAsList()) {
-            m.put(r.getString(0), r.getLong(1));
+    /** How many rows read ended in each outcome, and how many in-scope events name a location the locations do not know. */
+    public record Outcomes(Map<String, Long> byOutcome, long unknownLocations) {
+        public long of(String outcome) {
+            return byOutcome.getOrDefault(outcome, 0L);
         }
-        return m;
+    }
+
+    /**
+     * The outcome counts and section 2's {@code unknown_location} count in ONE pass over the classified
+     * rows (the known location ids go to every task): the Spark job that fills the classified frame's cache.
+     */
+    public Outcomes countOutcomes(Dataset<Row> classified) {
+        Dataset<Row> known = broadcast(Enrichment.locationsById(reference.locations()).select(col(RawEvents.LOCATION_ID).as("_known_id")));
+        Column unknown = col(Outcome.COLUMN).equalTo(Outcome.TIMELINE).and(col(RawEvents.LOCATION_ID).isNotNull()).and(col("_known_id").isNull());
+        Map<String, Long> m = new HashMap<>();
+        long unknownLocations = 0;
+        for (Row r : classified.join(known, classified.col(RawEvents.LOCATION_ID).equalTo(known.col("_known_id")), "left")
+                .groupBy(col(Outcome.COLUMN))
+                .agg(functions.count(lit(1)), functions.sum(functions.when(unknown, 1L).otherwise(0L)))
+                .collectAsList()) {
+            m.put(r.getString(0), r.getLong(1));
+            unknownLocations += r.getLong(2);
+        }
+        return new Outcomes(Map.copyOf(m), unknownLocations);
     }
 }

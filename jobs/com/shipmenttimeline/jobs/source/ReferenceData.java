@@ -13,22 +13,92 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
-/** The reference tables, read whole at each run: {@code <raw>/locations/} and {@code <raw>/packages/}. */
+/**
+ * The reference tables, read whole: {@code <raw>/locations/} and {@code <raw>/packages/}. Each
+ * instance reads each table once (its files listed, its schema inferred where the format needs it)
+ * and hands out the same frame after; a streaming query keeps one instance for its batches and takes
+ * a new one when {@link #changed()} says the files are no longer the ones it read. With
+ * {@link #inMemory}, the frames are also kept in memory (a long-running query).
+ */
 public final class ReferenceData {
     private final SparkSession spark;
     private final String rawRoot;
+    private final boolean inMemory;
+    private final String fingerprint;
+    private Dataset<Row> locations;
+    private Dataset<Row> packages;
 
     public ReferenceData(SparkSession spark, String rawRoot) {
+        this(spark, rawRoot, false);
+    }
+
+    private ReferenceData(SparkSession spark, String rawRoot, boolean inMemory) {
         this.spark = spark;
         this.rawRoot = rawRoot;
+        this.inMemory = inMemory;
+        this.fingerprint = fingerprint();
     }
 
-    public Dataset<Row> locations() {
-        return read(RawEvents.LOCATIONS_DIR, RawEvents.LOCATION_SCHEMA);
+    /** Reference data whose frames are persisted when first read, for the batches of a long-running query. */
+    public static ReferenceData inMemory(SparkSession spark, String rawRoot) {
+        return new ReferenceData(spark, rawRoot, true);
     }
 
-    public Dataset<Row> packages() {
-        return read(RawEvents.PACKAGES_DIR, RawEvents.PACKAGE_SCHEMA);
+    public synchronized Dataset<Row> locations() {
+        if (locations == null) {
+            locations = keep(read(RawEvents.LOCATIONS_DIR, RawEvents.LOCATION_SCHEMA));
+        }
+        return locations;
+    }
+
+    public synchronized Dataset<Row> packages() {
+        if (packages == null) {
+            packages = keep(read(RawEvents.PACKAGES_DIR, RawEvents.PACKAGE_SCHEMA));
+        }
+        return packages;
+    }
+
+    /** True when the reference files (paths, sizes, modification times) are not the ones this instance was made over. */
+    public boolean changed() {
+        return !fingerprint.equals(fingerprint());
+    }
+
+    /** Releases the frames kept in memory. */
+    public synchronized void release() {
+        if (inMemory) {
+            java.util.stream.Stream.of(locations, packages).filter(java.util.Objects::nonNull).forEach(Dataset::unpersist);
+        }
+        locations = null;
+        packages = null;
+    }
+
+    private Dataset<Row> keep(Dataset<Row> frame) {
+        return inMemory ? frame.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK()) : frame;
+    }
+
+    private String fingerprint() {
+        StringBuilder sb = new StringBuilder();
+        for (String dir : List.of(RawEvents.LOCATIONS_DIR, RawEvents.PACKAGES_DIR)) {
+            for (FileStatus s : list(dir)) {
+                sb.append(s.getPath()).append(' ').append(s.getLen()).append(' ').append(s.getModificationTime()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private List<FileStatus> list(String dir) {
+        Path root = new Path(rawRoot, dir);
+        List<FileStatus> files = new ArrayList<>();
+        try {
+            FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (fs.exists(root)) {
+                collect(fs, root, files);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + root, e);
+        }
+        files.sort(java.util.Comparator.comparing(f -> f.getPath().toString()));
+        return files;
     }
 
     /**
@@ -38,16 +108,7 @@ public final class ReferenceData {
      * missing folder reads as empty.
      */
     private Dataset<Row> read(String dir, StructType schema) {
-        Path root = new Path(rawRoot, dir);
-        List<String> files = new ArrayList<>();
-        try {
-            FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (fs.exists(root)) {
-                collect(fs, root, files);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + root, e);
-        }
+        List<String> files = list(dir).stream().map(f -> f.getPath().toString()).toList();
         Dataset<Row> out = spark.createDataFrame(List.of(), schema);
         java.util.Map<String, List<String>> byFormat = new java.util.TreeMap<>();
         for (String f : files) {
@@ -72,7 +133,7 @@ public final class ReferenceData {
         return out;
     }
 
-    private static void collect(FileSystem fs, Path dir, List<String> files) throws IOException {
+    private static void collect(FileSystem fs, Path dir, List<FileStatus> files) throws IOException {
         for (FileStatus s : fs.listStatus(dir)) {
             String name = s.getPath().getName();
             if (RawFile.ignored(name)) {
@@ -87,7 +148,7 @@ public final class ReferenceData {
                 throw new InputFileException(s.getPath().toString(),
                         "unknown file type in reference data; use .parquet, .json/.jsonl/.ndjson or .csv (with a header row)");
             }
-            files.add(s.getPath().toString());
+            files.add(s);
         }
     }
 }

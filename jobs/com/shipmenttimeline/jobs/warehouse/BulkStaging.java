@@ -51,6 +51,11 @@ public final class BulkStaging {
         Sql.execute(connections, ddl.analyze(table));
     }
 
+    /** Creates (or re-creates) an empty staging table, for a commit transaction to fill. */
+    public void createEmpty(String table, List<TableColumn> columns) {
+        stage(null, table, columns, 0);
+    }
+
     /** The rows of a query, as a DataFrame. */
     public Dataset<Row> query(SparkSession spark, String sql) {
         return transfer.read(spark, sql);

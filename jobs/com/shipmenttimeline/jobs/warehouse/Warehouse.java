@@ -52,7 +52,8 @@ public final class Warehouse implements AutoCloseable {
         return postgres(jdbcUrl, user, password, new WarehouseDdl(SqlDialect.POSTGRES, schema), batchSize, server, retry);
     }
 
-    static Warehouse postgres(String jdbcUrl, String user, Optional<String> password, WarehouseDdl ddl, int batchSize, AutoCloseable server,
+    /** As above, with the DDL given (a materialized realtime view, say). */
+    public static Warehouse postgres(String jdbcUrl, String user, Optional<String> password, WarehouseDdl ddl, int batchSize, AutoCloseable server,
             Retry retry) {
         Connections connections = Connections.postgres(jdbcUrl, user, password, retry);
         return new Warehouse(connections, ddl, new BulkTransfer.Jdbc(connections, batchSize), server);

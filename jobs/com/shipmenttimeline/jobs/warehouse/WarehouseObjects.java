@@ -1,5 +1,6 @@
 package com.shipmenttimeline.jobs.warehouse;
 
+import com.shipmenttimeline.schemas.StoredStateSql;
 import com.shipmenttimeline.schemas.TableColumn;
 import com.shipmenttimeline.schemas.WarehouseDdl;
 import com.shipmenttimeline.schemas.WarehouseTables;
@@ -33,6 +34,13 @@ public final class WarehouseObjects {
             st.execute(ddl.createSchema());
             DatabaseMetaData meta = c.getMetaData();
             for (WarehouseDdl.DdlObject o : ddl.objects()) {
+                if (o.name().equals(WarehouseTables.REALTIME_VIEW) && kind(meta, o.name()).isPresent()
+                        && isMaterialized(c) != ddl.materializedView()) {
+                    // The view holds no data of its own: one of the other kind is replaced by the configured one.
+                    LOG.info("warehouse: replacing the {} realtime view by a {} one (warehouse.realtime-view)",
+                            ddl.materializedView() ? "plain" : "materialized", ddl.materializedView() ? "materialized" : "plain");
+                    st.execute(ddl.dropView(o.name(), !ddl.materializedView()));
+                }
                 if (kind(meta, o.name()).isPresent()) {
                     addMissingColumns(meta, st, o);
                     continue;
@@ -41,6 +49,11 @@ public final class WarehouseObjects {
                     st.execute(sql);
                 }
                 LOG.info("warehouse: created {}", ddl.qualified(o.name()));
+                if (o.name().equals(WarehouseTables.STATE)) {
+                    // A warehouse made by an older version has rows but no state: it is computed from them, once.
+                    int filled = st.executeUpdate(new StoredStateSql(ddl).rebuildAll().get(1).sql());
+                    LOG.info("warehouse: {} filled with the state of {} shipments from the stored rows", ddl.qualified(o.name()), filled);
+                }
             }
         } catch (SQLException e) {
             throw new WarehouseException("cannot create the warehouse objects in schema " + ddl.schema(), e);
@@ -69,13 +82,25 @@ public final class WarehouseObjects {
     /** Drops the realtime view, whichever kind it is now (a materialized or a plain view). */
     public void dropRealtimeView() {
         Optional<String> kind;
+        boolean materialized;
         try (Connection c = connections.open()) {
             kind = kind(c.getMetaData(), WarehouseTables.REALTIME_VIEW);
+            materialized = kind.isPresent() && isMaterialized(c);
         } catch (SQLException e) {
             throw new WarehouseException("cannot look up the realtime view", e);
         }
-        kind.ifPresent(k -> Sql.execute(connections,
-                ddl.dropView(WarehouseTables.REALTIME_VIEW, k.toUpperCase(Locale.ROOT).contains("MATERIALIZED"))));
+        kind.ifPresent(k -> Sql.execute(connections, ddl.dropView(WarehouseTables.REALTIME_VIEW, materialized)));
+    }
+
+    /** Whether the realtime view is a materialized one, from the catalog (drivers differ in what they call it). */
+    private boolean isMaterialized(Connection c) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(ddl.materializedViewExists())) {
+            ps.setString(1, ddl.schema());
+            ps.setString(2, WarehouseTables.REALTIME_VIEW);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     /** The object's table type as the driver reports it (TABLE, VIEW, MATERIALIZED VIEW), if it exists. */

@@ -69,8 +69,9 @@ class DailyBaseJobTest {
         return schema + "." + table;
     }
 
-    /** The view's rows, with the fields the reference recomputes. */
+    /** The view's rows, with the fields the reference recomputes; the state table is checked against the stored rows first. */
     List<Map<String, Object>> view() {
+        TestWarehouse.assertStateMatchesRows(schema);
         return TestWarehouse.query("SELECT * FROM " + t("shipment_timeline_realtime") + " ORDER BY shipment_id, event_timestamp, event_id");
     }
 
@@ -183,8 +184,14 @@ class DailyBaseJobTest {
     }
 
     @Test
-    void aPlainRealtimeViewIsAlwaysCurrentAndRebuildSwitchesItsKind() {
-        Settings plain = settings(SAMPLE, "warehouse.realtime-view=plain");
+    void aPlainRealtimeViewIsAlwaysCurrentAndARunReplacesAViewOfTheOtherKind() {
+        Settings materialized = settings(SAMPLE, "warehouse.realtime-view=materialized");
+        try (Warehouse w = Warehouse.open(materialized.warehouse())) {
+            new DailyBaseJob(SharedSpark.get(), materialized, w, Clock.systemUTC()).run(CommandLine.parse("--mode daily_base --date 2025-07-12".split(" ")).request());
+        }
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM pg_matviews WHERE schemaname = '" + schema
+                + "' AND matviewname = 'shipment_timeline_realtime'"), "materialized as configured");
+        Settings plain = settings(SAMPLE);
         try (Warehouse w = Warehouse.open(plain.warehouse())) {
             new DailyBaseJob(SharedSpark.get(), plain, w, Clock.systemUTC()).run(CommandLine.parse("--mode daily_base --date 2025-07-12".split(" ")).request());
         }
@@ -195,7 +202,10 @@ class DailyBaseJobTest {
                 + t("shipment_timeline_base") + " ORDER BY event_id LIMIT 5)");
         assertEquals(rows - 5, TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_realtime")), "no refresh needed");
 
-        base(settings(SAMPLE), "--date", "2025-07-12", "--rebuild");
+        try (Warehouse w = Warehouse.open(materialized.warehouse())) {
+            new DailyBaseJob(SharedSpark.get(), materialized, w, Clock.systemUTC()).run(
+                    CommandLine.parse("--mode daily_base --date 2025-07-12 --rebuild".split(" ")).request());
+        }
         assertEquals(1, TestWarehouse.count("SELECT count(*) FROM pg_matviews WHERE schemaname = '" + schema
                 + "' AND matviewname = 'shipment_timeline_realtime'"), "materialized again");
         assertEquals(rows, TestWarehouse.count("SELECT count(*) FROM " + t("shipment_timeline_realtime")));

@@ -71,7 +71,10 @@ class LauncherTest {
         Outcome pg = launch("--mode", "ddl", "warehouse.schema=timeline");
         assertEquals(0, pg.code());
         assertTrue(pg.out().contains("CREATE TABLE IF NOT EXISTS timeline.shipment_timeline_base"));
-        assertTrue(pg.out().contains("CREATE MATERIALIZED VIEW IF NOT EXISTS timeline.shipment_timeline_realtime"));
+        assertTrue(pg.out().contains("CREATE VIEW timeline.shipment_timeline_realtime"), "a plain view by default");
+        assertTrue(pg.out().contains("CREATE TABLE IF NOT EXISTS timeline.shipment_timeline_state"));
+        Outcome mv = launch("--mode", "ddl", "warehouse.schema=timeline", "warehouse.realtime-view=materialized");
+        assertTrue(mv.out().contains("CREATE MATERIALIZED VIEW IF NOT EXISTS timeline.shipment_timeline_realtime"), "as configured");
         Outcome rs = launch("--mode", "ddl", "--dialect", "redshift");
         assertTrue(rs.out().contains("DISTKEY(shipment_id) SORTKEY(shipment_id, event_timestamp)"));
         assertFalse(rs.out().contains("COLLATE"));

@@ -28,8 +28,13 @@ class WarehouseDdlTest {
             }
         }
         String redshift = new WarehouseDdl(SqlDialect.REDSHIFT, "st").script();
-        assertEquals(3, redshift.split("DISTKEY\\(shipment_id\\) SORTKEY\\(shipment_id, event_timestamp\\)").length - 1,
-                "base, incremental and the view");
+        assertEquals(2, redshift.split("DISTKEY\\(shipment_id\\) SORTKEY\\(shipment_id, event_timestamp\\)").length - 1,
+                "base and incremental");
+        assertTrue(redshift.contains("CREATE VIEW st.shipment_timeline_realtime AS"), "a plain view by default");
+        assertTrue(redshift.contains("PRIMARY KEY (shipment_id)\n) DISTKEY(shipment_id) SORTKEY(shipment_id)"), "the state table, by shipment");
+        String materialized = new WarehouseDdl(SqlDialect.REDSHIFT, "st", true).script();
+        assertEquals(3, materialized.split("DISTKEY\\(shipment_id\\) SORTKEY\\(shipment_id, event_timestamp\\)").length - 1,
+                "base, incremental and the materialized view");
     }
 
     @Test

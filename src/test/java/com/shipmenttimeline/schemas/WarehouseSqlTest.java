@@ -19,10 +19,13 @@ class WarehouseSqlTest {
     private static final WarehouseSql REDSHIFT = new WarehouseSql(new WarehouseDdl(SqlDialect.REDSHIFT, "shipment_timeline"));
     private static final WarehouseSql POSTGRES = new WarehouseSql(new WarehouseDdl(SqlDialect.POSTGRES, "shipment_timeline"));
 
+    private static final WarehouseSql.BaseStaging BASE_STAGING = new WarehouseSql.BaseStaging("stg_b_timeline", "stg_b_quarantine",
+            "stg_b_state", "stg_b_orphans");
+
     private static List<WarehouseSql.Statement> transactions(WarehouseSql sql) {
-        List<WarehouseSql.Statement> all = new ArrayList<>(sql.baseCommit("stg_b_timeline", "stg_b_quarantine"));
-        all.addAll(sql.incrementalCommit("stg_i_timeline", "stg_i_late", "stg_i_quarantine"));
-        all.add(sql.replayDelete());
+        List<WarehouseSql.Statement> all = new ArrayList<>(sql.baseCommit(BASE_STAGING, true));
+        all.addAll(sql.incrementalCommit("stg_i_timeline", "stg_i_late", "stg_i_quarantine", "stg_i_state"));
+        all.addAll(sql.replayReset("stg_r_orphans"));
         return all;
     }
 
@@ -55,10 +58,17 @@ class WarehouseSqlTest {
     }
 
     @Test
-    void theBaseCommitDeletesBeforeItInserts() {
-        List<String> verbs = REDSHIFT.baseCommit("stg_t", "stg_q").stream().map(s -> s.sql().split(" ")[0]).toList();
-        assertEquals(List.of("DELETE", "DELETE", "DELETE", "INSERT", "INSERT"), verbs);
-        assertEquals(List.of("window_start"), REDSHIFT.baseCommit("stg_t", "stg_q").get(0).parameters());
+    void theBaseCommitNotesTheOrphansDeletesThenInsertsAndRecomputesTheOrphansLast() {
+        List<WarehouseSql.Statement> base = REDSHIFT.baseCommit(BASE_STAGING, false);
+        List<String> verbs = base.stream().map(s -> s.sql().split(" ")[0] + " " + s.sql().split(" ")[2]).toList();
+        assertEquals(List.of("INSERT shipment_timeline.stg_b_orphans", "INSERT shipment_timeline.stg_b_orphans",
+                "INSERT shipment_timeline.stg_b_orphans", "DELETE shipment_timeline.shipment_timeline_state",
+                "DELETE shipment_timeline.shipment_timeline_base", "DELETE shipment_timeline.shipment_timeline_base",
+                "DELETE shipment_timeline.shipment_timeline_incremental", "INSERT shipment_timeline.shipment_timeline_base",
+                "INSERT shipment_timeline.quarantined_events", "INSERT shipment_timeline.shipment_timeline_state",
+                "INSERT shipment_timeline.shipment_timeline_state"), verbs);
+        assertEquals(List.of("window_start"), base.get(4).parameters());
+        assertEquals(base.size() + 2, REDSHIFT.baseCommit(BASE_STAGING, true).size(), "--rebuild adds the state table's rebuild");
     }
 
     @Test

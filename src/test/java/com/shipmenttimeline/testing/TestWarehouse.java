@@ -85,6 +85,12 @@ public final class TestWarehouse {
         return Warehouse.postgres(url, "", Optional.empty(), schema, 1000, null, retry);
     }
 
+    /** As {@link #open(String, String, Retry)}, the realtime view a materialized one. */
+    public static Warehouse openMaterialized(String schema, String url, Retry retry) {
+        return Warehouse.postgres(url, "", Optional.empty(), new com.shipmenttimeline.schemas.WarehouseDdl(
+                com.shipmenttimeline.schemas.SqlDialect.POSTGRES, schema, true), 1000, null, retry);
+    }
+
     /** The server's port. */
     public static int port() {
         jdbcUrl();
@@ -112,6 +118,20 @@ public final class TestWarehouse {
         } catch (SQLException e) {
             throw new IllegalStateException(sql, e);
         }
+    }
+
+    /**
+     * The state table of {@code schema} equals the state recomputed from its stored rows, shipment by
+     * shipment and field by field (one row per shipment that has rows, none for others). Returns how
+     * many shipments it compared.
+     */
+    public static int assertStateMatchesRows(String schema) {
+        com.shipmenttimeline.schemas.StoredStateSql sql = new com.shipmenttimeline.schemas.StoredStateSql(
+                new com.shipmenttimeline.schemas.WarehouseDdl(com.shipmenttimeline.schemas.SqlDialect.POSTGRES, schema));
+        List<Map<String, Object>> expected = query("SELECT * FROM (" + sql.recomputedAll() + ") r ORDER BY shipment_id");
+        List<Map<String, Object>> stored = query("SELECT * FROM " + schema + ".shipment_timeline_state ORDER BY shipment_id");
+        org.junit.jupiter.api.Assertions.assertEquals(expected, stored, "the state table equals the state recomputed from the stored rows");
+        return stored.size();
     }
 
     public static long count(String sql) {
