@@ -55,6 +55,11 @@ public final class Benchmark {
     static final String USAGE = String.join("\n",
             "usage: bench/run [--n 1000000[,4000000,...]] [--k 1[,0.1,5]] [--partitions 8[,16]] [--out bench-results]",
             "                 [--no-duckdb] [--no-full] [--max-n-full N] [--max-n-duckdb N] [--max-n-refresh N] [--port 54339]",
+            "                 [--view plain[,materialized]] [--warm 1000,50000] [--plot]",
+            "  --view     the realtime view's kinds: each is a configuration (materialized: the refresh after each run is measured)",
+            "  --warm     after the incremental job, batches of these sizes into a query already running (processing-time trigger):",
+            "             seconds from a file landing to its rows in the view",
+            "  --plot     writes incremental and full recompute time against n as a PNG (--out/timeline-vs-n.png)",
             "  --max-n-*  skip the full recompute, DuckDB, or the view refreshes and the separate COPY measurement, above that n",
             "  --n        history sizes (events in the base run)      --k  new events, in percent of n",
             "  --k-events new events as a number, the same for every n (instead of --k)",
@@ -64,7 +69,7 @@ public final class Benchmark {
     static final double GENERATOR_YIELD = 0.87;
 
     record Step(String config, String step, double wallSeconds, double cpuSeconds, long rowsRead, long rowsWritten, long rowsShuffled,
-            long filesRead, long maxStateRows, long peakRssMb, String note) {}
+            long filesRead, long maxStateRows, long peakRssMb, long sparkJobs, String note) {}
 
     private final SparkSession spark;
     private final EmbeddedWarehouseServer server;
@@ -74,8 +79,10 @@ public final class Benchmark {
     long maxNFull = Long.MAX_VALUE;
     long maxNDuckDb = Long.MAX_VALUE;
     long maxNRefresh = Long.MAX_VALUE;
+    List<Long> warm = List.of();
     private final List<Step> steps = new ArrayList<>();
     private final Counters counters = new Counters();
+    private boolean materialized;
     private final Map<String, Long> stageNanos = new LinkedHashMap<>();
     private final PrintStream log;
 
@@ -103,6 +110,9 @@ public final class Benchmark {
         boolean duckdb = true;
         boolean full = true;
         int port = 54339;
+        List<String> views = List.of("plain");
+        List<Long> warm = List.of();
+        boolean plot = false;
         long maxFull = Long.MAX_VALUE;
         long maxDuck = Long.MAX_VALUE;
         long maxRefresh = Long.MAX_VALUE;
@@ -117,6 +127,9 @@ public final class Benchmark {
                 case "--max-n-full" -> maxFull = Long.parseLong(args[++i]);
                 case "--max-n-duckdb" -> maxDuck = Long.parseLong(args[++i]);
                 case "--max-n-refresh" -> maxRefresh = Long.parseLong(args[++i]);
+                case "--view" -> views = List.of(args[++i].split(","));
+                case "--warm" -> warm = Stream.of(args[++i].split(",")).map(x -> Long.parseLong(x.replace("_", ""))).toList();
+                case "--plot" -> plot = true;
                 case "--no-duckdb" -> duckdb = false;
                 case "--no-full" -> full = false;
                 case "--help", "-h" -> {
@@ -137,16 +150,22 @@ public final class Benchmark {
             b.maxNFull = maxFull;
             b.maxNDuckDb = maxDuck;
             b.maxNRefresh = maxRefresh;
+            b.warm = warm;
             for (long n : ns) {
                 // --k-events holds k fixed in events as n grows (the flatness sweep); --k is a share of n.
                 List<Double> shares = kEvents.isEmpty() ? ks : kEvents.stream().map(k -> 100.0 * k / n).toList();
                 for (double k : shares) {
                     for (int p : partitions) {
-                        b.runConfiguration(n, k, p);
+                        for (String view : views) {
+                            b.runConfiguration(n, k, p, view.trim().equals("materialized"));
+                        }
                     }
                 }
             }
             b.report(System.out);
+            if (plot) {
+                System.out.println("plot: " + TimelinePlot.write(b.steps(), out.resolve("timeline-vs-n.png")));
+            }
         } finally {
             spark.stop();
         }
@@ -154,9 +173,15 @@ public final class Benchmark {
 
     /** One configuration, end to end. Returns its steps. */
     List<Step> runConfiguration(long n, double kPercent, int partitions) throws Exception {
+        return runConfiguration(n, kPercent, partitions, false);
+    }
+
+    /** @param materialized the realtime view materialized (refreshed after each run) rather than plain */
+    List<Step> runConfiguration(long n, double kPercent, int partitions, boolean materialized) throws Exception {
         String kLabel = new java.math.BigDecimal(kPercent).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
-        String config = String.format(Locale.ROOT, "n=%d k=%s%% p=%d", n, kLabel, partitions);
-        String tag = String.format(Locale.ROOT, "n%d_k%s_p%d", n, kLabel.replace('.', '_'), partitions);
+        String config = String.format(Locale.ROOT, "n=%d k=%s%% p=%d v=%s", n, kLabel, partitions, materialized ? "mat" : "plain");
+        String tag = String.format(Locale.ROOT, "n%d_k%s_p%d_%s", n, kLabel.replace('.', '_'), partitions, materialized ? "mat" : "plain");
+        this.materialized = materialized;
         Path dir = out.resolve("work").resolve(tag);
         deleteTree(dir);
         spark.conf().set("spark.sql.shuffle.partitions", Integer.toString(partitions));
@@ -170,7 +195,7 @@ public final class Benchmark {
         log.printf("== %s: generating about %d events, holding back %s ...%n", config, n + k, holdBack);
         SampleDataGenerator.Written w = new SampleDataGenerator(spark, s.paths().raw()).generate(s.generator());
         String note = "generated " + w.events() + " events of " + w.shipments() + " shipments; " + w.heldBack() + " held back";
-        add(config, "generate", 0, 0, 0, 0, 0, 0, 0, 0, note);
+        add(config, "generate", 0, 0, 0, 0, 0, 0, 0, 0, 0, note);
         Instant asOf = Instant.parse("2025-07-12T00:00:00Z");
 
         try (Warehouse wh = warehouse(s)) {
@@ -223,25 +248,41 @@ public final class Benchmark {
                 }
             }
         }
+        if (!warm.isEmpty()) {
+            // Last: its events land in the raw folder that the full recompute above read.
+            Settings running = settings(dir, "bench_" + tag, "lake", partitions, requested, holdBack, "incremental.trigger=\"1 second\"");
+            try (Warehouse wh = existingWarehouse(running)) {
+                for (WarmStream.Batch b : new WarmStream(spark, running, wh, log).run(warm)) {
+                    add(config, "warm stream: " + b.events() + " events", b.visibleSeconds(), 0, b.events(), b.events(), 0, 1, 0, Rss.peakMb(),
+                            b.sparkJobs(), String.format(Locale.ROOT, "file landed to rows in the view; the batch's own run %.2f s", b.runSeconds()));
+                }
+            }
+        }
         summarize(config);
         writeCsv();
         return steps.stream().filter(x -> x.config().equals(config)).toList();
     }
 
-    private Settings settings(Path dir, String schema, String lake, int partitions, long events, Duration holdBack) {
-        return Settings.load(null, List.of("timeline.data-dir=" + dir, "paths.lake=" + dir.resolve(lake),
+    private Settings settings(Path dir, String schema, String lake, int partitions, long events, Duration holdBack, String... more) {
+        return Settings.load(null, Stream.concat(Stream.of("timeline.data-dir=" + dir, "paths.lake=" + dir.resolve(lake),
                 "paths.streaming-checkpoint=" + dir.resolve(lake + "-stream"), "spark.shuffle-partitions=" + partitions,
                 "warehouse.kind=postgres", "warehouse.jdbc-url=" + server.jdbcUrl(), "warehouse.user=postgres", "warehouse.schema=" + schema,
                 "warehouse.refresh-view=never", "generator.events=" + events, "generator.days=10", "generator.end-date=2025-07-11",
                 "generator.seed=42", "generator.json-share=0", "generator.hold-back=" + holdBack.toSeconds() + "s",
-                "generator.when-empty=false", "metrics.sink=log"));
+                "generator.when-empty=false", "metrics.sink=log"), Stream.of(more)).toList());
     }
 
     private Warehouse warehouse(Settings s) {
-        Warehouse w = Warehouse.postgres(server.jdbcUrl(), "postgres", java.util.Optional.empty(), s.warehouse().schema(),
-                s.warehouse().batchSize(), null);
+        Warehouse w = existingWarehouse(s);
         w.execute("DROP SCHEMA IF EXISTS " + s.warehouse().schema() + " CASCADE");
         return w;
+    }
+
+    /** The configuration's warehouse as the runs left it. */
+    private Warehouse existingWarehouse(Settings s) {
+        return Warehouse.postgres(server.jdbcUrl(), "postgres", java.util.Optional.empty(), new com.shipmenttimeline.schemas.WarehouseDdl(
+                com.shipmenttimeline.schemas.SqlDialect.POSTGRES, s.warehouse().schema(), materialized), s.warehouse().batchSize(), null,
+                com.shipmenttimeline.jobs.warehouse.Retry.DEFAULT);
     }
 
     private static long[] record(RunRecord r) {
@@ -251,11 +292,10 @@ public final class Benchmark {
     /** The base run's stages from listing the raw files to the lake written (DuckDB does the same work). */
     private void lakeShare(String config, String name) {
         long nanos = 0;
-        for (String stage : List.of("list raw files", "read and classify", "stage keys", "compute timeline", "count unknown locations",
-                "write lake")) {
+        for (String stage : List.of("list raw files", "read and classify", "stage keys", "compute timeline", "write lake")) {
             nanos += stageNanos.getOrDefault(stage, 0L);
         }
-        add(config, name, nanos / 1e9, 0, 0, 0, 0, 0, 0, 0, "sum of the job's stages, within 'base: job'");
+        add(config, name, nanos / 1e9, 0, 0, 0, 0, 0, 0, 0, 0, "sum of the job's stages, within 'base: job'");
     }
 
     /** Warehouse load rate: the base rows from the lake into a PostgreSQL staging table. */
@@ -295,7 +335,7 @@ public final class Benchmark {
     private void noteLast(String note) {
         Step l = steps.get(steps.size() - 1);
         steps.set(steps.size() - 1, new Step(l.config(), l.step(), l.wallSeconds(), l.cpuSeconds(), l.rowsRead(), l.rowsWritten(),
-                l.rowsShuffled(), l.filesRead(), l.maxStateRows(), l.peakRssMb(), note));
+                l.rowsShuffled(), l.filesRead(), l.maxStateRows(), l.peakRssMb(), l.sparkJobs(), note));
     }
 
     /** Copies the event files under {@code incoming}/shipment_events into the same arrival folders under {@code raw}: files that arrive. */
@@ -332,13 +372,13 @@ public final class Benchmark {
         }
         long[] c = counts.apply(result);
         add(config, name, wall, cpu, c == null ? 0 : c[0], c == null ? 0 : c[1], counters.shuffleRecords.get(), c == null ? 0 : c[2],
-                counters.maxJdbcRecords.get(), Rss.peakMb(), "");
+                counters.maxJdbcRecords.get(), Rss.peakMb(), counters.jobs.get(), "");
         return result;
     }
 
     private void add(String config, String step, double wall, double cpu, long read, long written, long shuffled, long files, long state,
-            long rss, String note) {
-        Step s = new Step(config, step, wall, cpu, read, written, shuffled, files, state, rss, note);
+            long rss, long jobs, String note) {
+        Step s = new Step(config, step, wall, cpu, read, written, shuffled, files, state, rss, jobs, note);
         steps.add(s);
         log.println(format(s));
     }
@@ -358,24 +398,32 @@ public final class Benchmark {
         if (inc != null && fullJob != null) {
             sb.append(String.format(Locale.ROOT, "incremental / full recompute = %.3f (1/%.0f)", inc.wallSeconds() / fullJob.wallSeconds(),
                     fullJob.wallSeconds() / inc.wallSeconds()));
+            Step incView = by.get("incremental: view refresh");
+            Step fullView = by.get("full recompute: view refresh");
+            if (incView != null && fullView != null) {
+                double paid = inc.wallSeconds() + incView.wallSeconds();
+                double whole = fullJob.wallSeconds() + fullView.wallSeconds();
+                sb.append(String.format(Locale.ROOT, "; freshness (job + view) = %.3f (1/%.0f)", paid / whole, whole / paid));
+            }
         }
         if (lake != null && duck != null) {
             sb.append(String.format(Locale.ROOT, "%sbase read-to-lake / duckdb = %.2f", sb.length() > 0 ? "; " : "",
                     lake.wallSeconds() / duck.wallSeconds()));
         }
         if (sb.length() > 0) {
-            add(config, "summary", 0, 0, 0, 0, 0, 0, 0, 0, sb.toString());
+            add(config, "summary", 0, 0, 0, 0, 0, 0, 0, 0, 0, sb.toString());
         }
     }
 
     static String header() {
-        return String.format(Locale.ROOT, "%-26s %-30s %9s %9s %10s %10s %11s %6s %10s %8s  %s", "config", "step", "wall_s", "cpu_s",
-                "rows_read", "rows_wrtn", "rows_shufld", "files", "max_state", "rss_mb", "note");
+        return String.format(Locale.ROOT, "%-34s %-30s %9s %9s %10s %10s %11s %6s %10s %8s %5s  %s", "config", "step", "wall_s", "cpu_s",
+                "rows_read", "rows_wrtn", "rows_shufld", "files", "max_state", "rss_mb", "jobs", "note");
     }
 
     static String format(Step s) {
-        return String.format(Locale.ROOT, "%-26s %-30s %9.2f %9.2f %10d %10d %11d %6d %10d %8d  %s", s.config(), s.step(), s.wallSeconds(),
-                s.cpuSeconds(), s.rowsRead(), s.rowsWritten(), s.rowsShuffled(), s.filesRead(), s.maxStateRows(), s.peakRssMb(), s.note());
+        return String.format(Locale.ROOT, "%-34s %-30s %9.2f %9.2f %10d %10d %11d %6d %10d %8d %5d  %s", s.config(), s.step(), s.wallSeconds(),
+                s.cpuSeconds(), s.rowsRead(), s.rowsWritten(), s.rowsShuffled(), s.filesRead(), s.maxStateRows(), s.peakRssMb(), s.sparkJobs(),
+                s.note());
     }
 
     void report(PrintStream ps) {
@@ -386,11 +434,12 @@ public final class Benchmark {
     }
 
     private void writeCsv() throws IOException {
-        StringBuilder csv = new StringBuilder("config,step,wall_s,cpu_s,rows_read,rows_written,rows_shuffled,files_read,max_state_rows,peak_rss_mb,note\n");
+        StringBuilder csv = new StringBuilder(
+                "config,step,wall_s,cpu_s,rows_read,rows_written,rows_shuffled,files_read,max_state_rows,peak_rss_mb,spark_jobs,note\n");
         for (Step s : steps) {
-            csv.append(String.format(Locale.ROOT, "\"%s\",\"%s\",%.3f,%.3f,%d,%d,%d,%d,%d,%d,\"%s\"%n", s.config(), s.step(), s.wallSeconds(),
+            csv.append(String.format(Locale.ROOT, "\"%s\",\"%s\",%.3f,%.3f,%d,%d,%d,%d,%d,%d,%d,\"%s\"%n", s.config(), s.step(), s.wallSeconds(),
                     s.cpuSeconds(), s.rowsRead(), s.rowsWritten(), s.rowsShuffled(), s.filesRead(), s.maxStateRows(), s.peakRssMb(),
-                    s.note().replace("\"", "'")));
+                    s.sparkJobs(), s.note().replace("\"", "'")));
         }
         Files.writeString(out.resolve("latest.csv"), csv);
         Files.writeString(out.resolve("bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmm")) + ".csv"), csv);
@@ -415,10 +464,17 @@ public final class Benchmark {
     static final class Counters extends SparkListener {
         final AtomicLong shuffleRecords = new AtomicLong();
         final AtomicLong maxJdbcRecords = new AtomicLong();
+        final AtomicLong jobs = new AtomicLong();
 
         void reset() {
             shuffleRecords.set(0);
             maxJdbcRecords.set(0);
+            jobs.set(0);
+        }
+
+        @Override
+        public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart event) {
+            jobs.incrementAndGet();
         }
 
         @Override

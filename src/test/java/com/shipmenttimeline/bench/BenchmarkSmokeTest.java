@@ -32,6 +32,7 @@ class BenchmarkSmokeTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (EmbeddedWarehouseServer server = EmbeddedWarehouseServer.start(out.resolve("warehouse").toString(), 54341)) {
             Benchmark b = new Benchmark(SharedSpark.get(), server, out, true, true, new PrintStream(log, true, StandardCharsets.UTF_8));
+            b.warm = List.of(40L);
             List<Benchmark.Step> steps = b.runConfiguration(6000, 2, 2);
             Map<String, Benchmark.Step> by = steps.stream().collect(Collectors.toMap(Benchmark.Step::step, s -> s, (x, y) -> y));
             assertTrue(by.get("duckdb: same fields").note().startsWith("every row equal"), by.get("duckdb: same fields").note());
@@ -43,6 +44,12 @@ class BenchmarkSmokeTest {
             assertTrue(by.get("incremental: job").maxStateRows() > 0, "the batch read stored state of the shipments it continues");
             assertTrue(by.get("base: job").rowsShuffled() > 0 && by.get("base: job").wallSeconds() > 0);
             assertTrue(by.get("summary").note().contains("incremental / full recompute"));
+            assertTrue(by.get("summary").note().contains("freshness (job + view)"), by.get("summary").note());
+            assertTrue(by.get("incremental: job").sparkJobs() > 0, "Spark jobs are counted");
+            Benchmark.Step warm = by.get("warm stream: 40 events");
+            assertTrue(warm != null && warm.wallSeconds() > 0 && warm.rowsWritten() == 40, String.valueOf(warm));
+            Path png = TimelinePlot.write(steps, out.resolve("plot.png"));
+            assertTrue(Files.size(png) > 1000, "a PNG was drawn");
             String csv = Files.readString(out.resolve("latest.csv"));
             assertEquals(steps.size() + 1, csv.lines().count(), csv);
         } finally {
