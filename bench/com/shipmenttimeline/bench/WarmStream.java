@@ -48,6 +48,7 @@ final class WarmStream {
     private final Settings settings;
     private final Warehouse warehouse;
     private final PrintStream log;
+    private int landed;
 
     WarmStream(SparkSession spark, Settings settings, Warehouse warehouse, PrintStream log) {
         this.spark = spark;
@@ -73,6 +74,10 @@ final class WarmStream {
                 batches.add(batch(size, failure));
             }
         } finally {
+            long idle = System.nanoTime() + 60_000_000_000L;
+            while (query.status().isTriggerActive() && System.nanoTime() < idle) {
+                Thread.sleep(20); // the batch's view step may still run: stop between triggers
+            }
             query.stop();
             job.join(120_000);
         }
@@ -108,12 +113,12 @@ final class WarmStream {
                 int i = 0;
                 while (rs.next()) {
                     Timestamp ts = Timestamp.from(at.plusNanos(1000L * i));
-                    rows.add(RowFactory.create("warm-" + size + "-" + i++, rs.getString(1), ts, "SCAN", "IN_TRANSIT", null, ts));
+                    rows.add(RowFactory.create("warm-" + landed + "-" + i++, rs.getString(1), ts, "SCAN", "IN_TRANSIT", null, ts));
                 }
             }
         }
         String lastId = (String) rows.get(rows.size() - 1).get(0);
-        Path landed = land(rows, at, "warm-" + size + ".parquet");
+        Path file = land(rows, at, "warm-" + landed++ + ".parquet");
         AtomicLong jobs = new AtomicLong();
         SparkListener counter = new SparkListener() {
             @Override
@@ -123,7 +128,7 @@ final class WarmStream {
         };
         spark.sparkContext().addSparkListener(counter);
         long t0 = System.nanoTime();
-        Files.move(landed, landed.resolveSibling(landed.getFileName().toString().substring(1)), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(file, file.resolveSibling(file.getFileName().toString().substring(1)), StandardCopyOption.ATOMIC_MOVE);
         try (Connection c = warehouse.connect();
                 PreparedStatement visible = c.prepareStatement("SELECT count(*) FROM " + schema + "." + WarehouseTables.REALTIME_VIEW + " WHERE event_id = ?")) {
             visible.setString(1, lastId);
