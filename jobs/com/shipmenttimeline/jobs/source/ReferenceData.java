@@ -24,6 +24,8 @@ public final class ReferenceData {
     private final SparkSession spark;
     private final String rawRoot;
     private final boolean inMemory;
+    /** The files of each folder as listed when this instance was made: what it reads, and what {@link #changed()} compares. */
+    private final java.util.Map<String, List<FileStatus>> listed = new java.util.HashMap<>();
     private final String fingerprint;
     private Dataset<Row> locations;
     private Dataset<Row> packages;
@@ -36,7 +38,10 @@ public final class ReferenceData {
         this.spark = spark;
         this.rawRoot = rawRoot;
         this.inMemory = inMemory;
-        this.fingerprint = fingerprint();
+        for (String dir : List.of(RawEvents.LOCATIONS_DIR, RawEvents.PACKAGES_DIR)) {
+            listed.put(dir, list(dir));
+        }
+        this.fingerprint = fingerprint(listed);
     }
 
     /** Reference data whose frames are persisted when first read, for the batches of a long-running query. */
@@ -60,7 +65,11 @@ public final class ReferenceData {
 
     /** True when the reference files (paths, sizes, modification times) are not the ones this instance was made over. */
     public boolean changed() {
-        return !fingerprint.equals(fingerprint());
+        java.util.Map<String, List<FileStatus>> now = new java.util.HashMap<>();
+        for (String dir : listed.keySet()) {
+            now.put(dir, list(dir));
+        }
+        return !fingerprint.equals(fingerprint(now));
     }
 
     /** Releases the frames kept in memory. */
@@ -76,10 +85,10 @@ public final class ReferenceData {
         return inMemory ? frame.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK()) : frame;
     }
 
-    private String fingerprint() {
+    private static String fingerprint(java.util.Map<String, List<FileStatus>> files) {
         StringBuilder sb = new StringBuilder();
         for (String dir : List.of(RawEvents.LOCATIONS_DIR, RawEvents.PACKAGES_DIR)) {
-            for (FileStatus s : list(dir)) {
+            for (FileStatus s : files.get(dir)) {
                 sb.append(s.getPath()).append(' ').append(s.getLen()).append(' ').append(s.getModificationTime()).append('\n');
             }
         }
@@ -108,7 +117,7 @@ public final class ReferenceData {
      * missing folder reads as empty.
      */
     private Dataset<Row> read(String dir, StructType schema) {
-        List<String> files = list(dir).stream().map(f -> f.getPath().toString()).toList();
+        List<String> files = listed.get(dir).stream().map(f -> f.getPath().toString()).toList();
         Dataset<Row> out = spark.createDataFrame(List.of(), schema);
         java.util.Map<String, List<String>> byFormat = new java.util.TreeMap<>();
         for (String f : files) {
