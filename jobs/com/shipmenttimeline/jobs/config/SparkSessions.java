@@ -31,6 +31,10 @@ public final class SparkSessions {
         // with a Spark job over this many partitions, 50 by default: for our logs (a few thousand
         // actions) that was most of an incremental batch's lake write (profiled: 4.4 of 7.5 s).
         conf.put("spark.databricks.delta.snapshotPartitions", "2");
+        // Spark keeps the classes it generates for plans and expressions in a cache of 100 entries by
+        // default; one incremental batch makes about 150, so each batch evicted the previous batch's
+        // classes and compiled all of them again (profiled: ~150 Janino compiles a batch, ~1.5 s).
+        conf.put("spark.sql.codegen.cache.maxEntries", "1000");
         conf.putAll(s.extra());
         return conf;
     }
