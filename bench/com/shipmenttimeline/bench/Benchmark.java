@@ -58,7 +58,8 @@ public final class Benchmark {
             "                 [--view plain[,materialized]] [--warm 1000,50000] [--plot]",
             "  --view     the realtime view's kinds: each is a configuration (materialized: the refresh after each run is measured)",
             "  --warm     after the incremental job, batches of these sizes into a query already running (processing-time trigger):",
-            "             seconds from a file landing to its rows in the view",
+            "             seconds from a file landing to its rows in the view; give a size more than once (1000,1000,1000) and the",
+            "             summary gives its first batch and the median of the later ones (the steady cost, once the JVM is warm)",
             "  --plot     writes incremental and full recompute time against n as a PNG (--out/timeline-vs-n.png)",
             "  --max-n-*  skip the full recompute, DuckDB, or the view refreshes and the separate COPY measurement, above that n",
             "  --n        history sizes (events in the base run)      --k  new events, in percent of n",
@@ -67,6 +68,7 @@ public final class Benchmark {
 
     /** Events generated per event asked for, over 10 days (measured: 878,877 of 1,010,000). */
     static final double GENERATOR_YIELD = 0.87;
+    static final String WARM_STEP = "warm stream: ";
 
     record Step(String config, String step, double wallSeconds, double cpuSeconds, long rowsRead, long rowsWritten, long rowsShuffled,
             long filesRead, long maxStateRows, long peakRssMb, long sparkJobs, String note) {}
@@ -253,7 +255,7 @@ public final class Benchmark {
             Settings running = settings(dir, "bench_" + tag, "lake", partitions, requested, holdBack, "incremental.trigger=\"1 second\"");
             try (Warehouse wh = existingWarehouse(running)) {
                 for (WarmStream.Batch b : new WarmStream(spark, running, wh, log).run(warm)) {
-                    add(config, "warm stream: " + b.events() + " events", b.visibleSeconds(), 0, b.events(), b.events(), 0, 1, 0, Rss.peakMb(),
+                    add(config, WARM_STEP + b.events() + " events", b.visibleSeconds(), 0, b.events(), b.events(), 0, 1, 0, Rss.peakMb(),
                             b.sparkJobs(), String.format(Locale.ROOT, "file landed to rows in the view; the batch's own run %.2f s", b.runSeconds()));
                 }
             }
@@ -387,6 +389,28 @@ public final class Benchmark {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
+    /**
+     * The warm-stream batches by size: the first batch of a size, and the median of the later ones
+     * (the first pays for the JVM's compilation of the batch's code; the later ones are the steady
+     * fixed cost of a batch).
+     */
+    private String warmSummary(String config) {
+        Map<String, List<Double>> bySize = new LinkedHashMap<>();
+        steps.stream().filter(x -> x.config().equals(config) && x.step().startsWith(WARM_STEP))
+                .forEach(x -> bySize.computeIfAbsent(x.step().substring(WARM_STEP.length()), k -> new ArrayList<>()).add(x.wallSeconds()));
+        StringBuilder sb = new StringBuilder();
+        bySize.forEach((size, seconds) -> {
+            sb.append(String.format(Locale.ROOT, "; warm %s: %.2f s", size, seconds.get(0)));
+            if (seconds.size() > 1) {
+                List<Double> later = seconds.subList(1, seconds.size()).stream().sorted().toList();
+                int m = later.size();
+                double median = m % 2 == 1 ? later.get(m / 2) : (later.get(m / 2 - 1) + later.get(m / 2)) / 2;
+                sb.append(String.format(Locale.ROOT, " first, median %.2f s of the next %d", median, m));
+            }
+        });
+        return sb.toString();
+    }
+
     private void summarize(String config) {
         Map<String, Step> by = new LinkedHashMap<>();
         steps.stream().filter(x -> x.config().equals(config)).forEach(x -> by.put(x.step(), x));
@@ -406,12 +430,13 @@ public final class Benchmark {
                 sb.append(String.format(Locale.ROOT, "; freshness (job + view) = %.3f (1/%.0f)", paid / whole, whole / paid));
             }
         }
+        sb.append(warmSummary(config));
         if (lake != null && duck != null) {
             sb.append(String.format(Locale.ROOT, "%sbase read-to-lake / duckdb = %.2f", sb.length() > 0 ? "; " : "",
                     lake.wallSeconds() / duck.wallSeconds()));
         }
         if (sb.length() > 0) {
-            add(config, "summary", 0, 0, 0, 0, 0, 0, 0, 0, 0, sb.toString());
+            add(config, "summary", 0, 0, 0, 0, 0, 0, 0, 0, 0, sb.toString().replaceFirst("^; ", ""));
         }
     }
 

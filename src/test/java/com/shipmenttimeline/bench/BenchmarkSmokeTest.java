@@ -32,7 +32,7 @@ class BenchmarkSmokeTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (EmbeddedWarehouseServer server = EmbeddedWarehouseServer.start(out.resolve("warehouse").toString(), 54341)) {
             Benchmark b = new Benchmark(SharedSpark.get(), server, out, true, true, new PrintStream(log, true, StandardCharsets.UTF_8));
-            b.warm = List.of(40L);
+            b.warm = List.of(40L, 40L);
             List<Benchmark.Step> steps = b.runConfiguration(6000, 2, 2);
             Map<String, Benchmark.Step> by = steps.stream().collect(Collectors.toMap(Benchmark.Step::step, s -> s, (x, y) -> y));
             assertTrue(by.get("duckdb: same fields").note().startsWith("every row equal"), by.get("duckdb: same fields").note());
@@ -48,6 +48,8 @@ class BenchmarkSmokeTest {
             assertTrue(by.get("incremental: job").sparkJobs() > 0, "Spark jobs are counted");
             Benchmark.Step warm = by.get("warm stream: 40 events");
             assertTrue(warm != null && warm.wallSeconds() > 0 && warm.rowsWritten() == 40, String.valueOf(warm));
+            assertEquals(2, steps.stream().filter(x -> x.step().equals("warm stream: 40 events")).count(), "a batch a size given");
+            assertTrue(by.get("summary").note().matches(".*warm 40 events: [0-9.]+ s first, median [0-9.]+ s of the next 1.*"), by.get("summary").note());
             Path png = TimelinePlot.write(steps, out.resolve("plot.png"));
             assertTrue(Files.size(png) > 1000, "a PNG was drawn");
             String csv = Files.readString(out.resolve("latest.csv"));
