@@ -331,7 +331,7 @@ public final class IncrementalJob extends TimelineJob {
         String stateTable = batch.staging("state");
         RunCounts counts = record.counts();
         batch.log.run("batch " + runId + ": stage warehouse rows", () -> {
-            warehouse.staging().stage(timeline, timelineTable, TimelineColumns.INCREMENTAL);
+            warehouse.staging().stage(timeline, timelineTable, TimelineColumns.INCREMENTAL, counts.timeline());
             warehouse.staging().stage(lateRows(tagged, runId, startedAt), lateTable, WarehouseTables.LATE_EVENT_COLUMNS, counts.late());
             warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable,
                     WarehouseTables.QUARANTINE_COLUMNS, counts.quarantined());
