@@ -7,6 +7,12 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkSessions {
     private SparkSessions() {}
 
+    /** The Delta table property that names the columns Delta keeps statistics for. */
+    public static final String STATS_COLUMNS_PROPERTY = "dataSkippingStatsColumns";
+
+    /** The lake's statistics columns: what its readers skip files by. */
+    public static final String STATS_COLUMNS = "shipment_id,event_timestamp";
+
     /** The settings every session of this project needs, whoever builds it (the jobs or the tests). */
     public static Map<String, String> required(Settings.SparkSettings s) {
         java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
@@ -35,6 +41,11 @@ public final class SparkSessions {
         // default; one incremental batch makes about 150, so each batch evicted the previous batch's
         // classes and compiled all of them again (profiled: ~150 Janino compiles a batch, ~1.5 s).
         conf.put("spark.sql.codegen.cache.maxEntries", "1000");
+        // Delta collects min/max statistics for the first 32 columns of every file it writes by default;
+        // queries on the lake skip files by shipment and time only (event_date is the partition). New
+        // tables get this; TimelineLake sets it on tables made before (measured: the 1M base run's lake
+        // write 10.7 s with every column's statistics, 7.8 to 8.3 s with these two).
+        conf.put("spark.databricks.delta.properties.defaults." + STATS_COLUMNS_PROPERTY, STATS_COLUMNS);
         conf.putAll(s.extra());
         return conf;
     }

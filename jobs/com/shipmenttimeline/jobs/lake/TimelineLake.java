@@ -3,6 +3,7 @@ package com.shipmenttimeline.jobs.lake;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.to_date;
 
+import com.shipmenttimeline.jobs.config.SparkSessions;
 import com.shipmenttimeline.schemas.TimelineColumns;
 import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
@@ -52,6 +53,23 @@ public final class TimelineLake {
                 .option("replaceWhere", EVENT_DATE + " >= '" + fromDate + "'")
                 .partitionBy(EVENT_DATE)
                 .save(path(BASE_TABLE));
+    }
+
+    /**
+     * Makes a table made before {@link SparkSessions#STATS_COLUMNS} keep Delta statistics for those
+     * columns only, from its next write on (files written before keep theirs). New tables get it from
+     * the session's defaults; this is one small commit, once per table.
+     */
+    public void keepStatisticsOf(String table) {
+        String p = path(table);
+        if (!DeltaTable.isDeltaTable(spark, p)) {
+            return;
+        }
+        String key = "delta." + SparkSessions.STATS_COLUMNS_PROPERTY;
+        java.util.Map<String, String> properties = DeltaTable.forPath(spark, p).detail().select("properties").first().getJavaMap(0);
+        if (!SparkSessions.STATS_COLUMNS.equals(properties.get(key))) {
+            spark.sql("ALTER TABLE delta.`" + p.replace("`", "``") + "` SET TBLPROPERTIES ('" + key + "' = '" + SparkSessions.STATS_COLUMNS + "')");
+        }
     }
 
     /** Rows per task when an incremental batch is written: a small batch is written by one task, without a shuffle. */

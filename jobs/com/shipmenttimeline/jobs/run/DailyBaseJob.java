@@ -161,6 +161,8 @@ public final class DailyBaseJob extends TimelineJob {
         undo.base = lake.version(TimelineLake.BASE_TABLE);
         undo.incremental = lake.version(TimelineLake.INCREMENTAL_TABLE);
         run.log.run("write lake", () -> {
+            lake.keepStatisticsOf(TimelineLake.BASE_TABLE);
+            lake.keepStatisticsOf(TimelineLake.INCREMENTAL_TABLE);
             lake.replaceBaseFrom(timeline, w.startDate());
             lake.deleteFrom(TimelineLake.INCREMENTAL_TABLE, w.startDate());
         });
