@@ -3,6 +3,7 @@ package com.shipmenttimeline.jobs;
 import com.shipmenttimeline.jobs.cli.CommandLine;
 import com.shipmenttimeline.jobs.run.RunRequest;
 import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.config.UsageException;
 import com.shipmenttimeline.jobs.lake.TimelineLake;
 import com.shipmenttimeline.jobs.run.DailyBaseJob;
 import com.shipmenttimeline.jobs.run.IncrementalJob;
@@ -339,8 +340,17 @@ class IncrementalJobTest {
             switch (op) {
                 case "incremental" -> d.incremental("--as-of", asOf);
                 case "base" -> d.base("--mode", "daily_base", "--as-of", asOf);
-                case "replay" -> d.incremental("--replay-from", Instant.ofEpochSecond((D0 + (long) (r.nextDouble() * (cursor - D0))) / 1_000_000)
-                        .toString(), "--as-of", asOf);
+                case "replay" -> {
+                    Instant from = Instant.ofEpochSecond((D0 + (long) (r.nextDouble() * (cursor - D0))) / 1_000_000);
+                    Instant windowStart = TestWarehouse.lastBaseWindowStart(d.schema);
+                    if (from.isBefore(windowStart)) { // the base rows after the window start continue from rows it would delete
+                        UsageException refused = assertThrows(UsageException.class, () -> d.incremental("--replay-from", from.toString(), "--as-of", asOf));
+                        assertTrue(refused.getMessage().contains("before the latest base run's window start"), refused.getMessage());
+                        op = "replay refused";
+                    } else {
+                        d.incremental("--replay-from", from.toString(), "--as-of", asOf);
+                    }
+                }
                 case "backfill" -> d.base("--mode", "backfill", "--from", RawFolder.dateOf(D0 + r.nextInt(3) * DAY).toString(), "--as-of", asOf);
                 default -> { // an event id already sent comes again under another shipment, a minute later
                     Event old = events.get(r.nextInt(Math.max(1, next)));
