@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import com.shipmenttimeline.jobs.config.Settings;
-import com.shipmenttimeline.jobs.config.UsageException;
 import com.shipmenttimeline.jobs.lake.TimelineLake;
 import com.shipmenttimeline.jobs.source.RawEventSource;
 import com.shipmenttimeline.jobs.source.RawFile;
@@ -151,16 +150,7 @@ public final class IncrementalJob extends TimelineJob {
      * from T's ingest date on are one batch.
      */
     private void replay(Stream s, String runId, Instant from) {
-        // The base rows from the latest base window's start on continue each shipment from its rows
-        // before that start; deleting incremental rows from before it would leave them continuing
-        // from rows that are gone, and the replayed events would be numbered after later ones.
-        Optional<Instant> windowStart = warehouse.ledger().lastBaseWindowStart();
-        if (windowStart.isPresent() && from.isBefore(windowStart.get())) {
-            throw new UsageException("--replay-from " + from + " is before the latest base run's window start " + windowStart.get()
-                    + ": the base rows from there on continue from the rows a replay would delete; rebuild from that date with"
-                    + " --mode backfill --from " + windowStart.get().atZone(java.time.ZoneOffset.UTC).toLocalDate() + " or replay from "
-                    + windowStart.get() + " or later");
-        }
+        s.intake.checkReplayFrom(from);
         String orphans = s.run.staging("orphans");
         s.run.log.run("replay: reset to " + from, () -> {
             warehouse.staging().createEmpty(orphans, StoredStateSql.SHIPMENT_COLUMNS);

@@ -50,6 +50,21 @@ final class Intake {
         }
     }
 
+    /**
+     * A replay may not start before the latest base window: the base rows from its start on continue
+     * each shipment from its rows before it, which the replay would delete, and the replayed events
+     * would be numbered after later ones.
+     */
+    void checkReplayFrom(Instant from) {
+        Optional<Instant> windowStart = warehouse.ledger().lastBaseWindowStart();
+        if (windowStart.isPresent() && from.isBefore(windowStart.get())) {
+            throw new UsageException("--replay-from " + from + " is before the latest base run's window start " + windowStart.get()
+                    + ": the base rows from there on continue from the rows a replay would delete; rebuild from that date with"
+                    + " --mode backfill --from " + windowStart.get().atZone(ZoneOffset.UTC).toLocalDate() + " or replay from "
+                    + windowStart.get() + " or later");
+        }
+    }
+
     /** A replay's files: every ingest date from the replay point's. */
     List<RawFile> replayFiles(Instant from) {
         return source.listFrom(from.atZone(ZoneOffset.UTC).toLocalDate());

@@ -342,7 +342,10 @@ class IncrementalJobTest {
                 case "base" -> d.base("--mode", "daily_base", "--as-of", asOf);
                 case "replay" -> {
                     Instant from = Instant.ofEpochSecond((D0 + (long) (r.nextDouble() * (cursor - D0))) / 1_000_000);
-                    Instant windowStart = TestWarehouse.lastBaseWindowStart(d.schema);
+                    Instant windowStart;
+                    try (Warehouse w = d.warehouse()) {
+                        windowStart = w.ledger().lastBaseWindowStart().orElseThrow();
+                    }
                     if (from.isBefore(windowStart)) { // the base rows after the window start continue from rows it would delete
                         UsageException refused = assertThrows(UsageException.class, () -> d.incremental("--replay-from", from.toString(), "--as-of", asOf));
                         assertTrue(refused.getMessage().contains("before the latest base run's window start"), refused.getMessage());

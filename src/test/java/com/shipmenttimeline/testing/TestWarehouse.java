@@ -134,13 +134,6 @@ public final class TestWarehouse {
         return stored.size();
     }
 
-    /** The window start of the latest successful base or backfill run in {@code schema}. */
-    public static java.time.Instant lastBaseWindowStart(String schema) {
-        Object w = query("SELECT window_start FROM " + schema + ".processing_runs WHERE status = 'succeeded'"
-                + " AND process_type IN ('daily_base', 'backfill') ORDER BY started_at DESC LIMIT 1").get(0).get("window_start");
-        return ((java.sql.Timestamp) w).toInstant();
-    }
-
     public static long count(String sql) {
         return ((Number) query(sql).get(0).values().iterator().next()).longValue();
     }
