@@ -56,7 +56,7 @@ public final class Commands {
             line = CommandLine.parse(args);
             settings = Settings.load(line.confFile(), line.overrides());
         } catch (CommandLine.HelpRequested h) {
-            out.println(CommandLine.USAGE);
+            out.println(h.text());
             return ExitCodes.OK;
         } catch (UsageException e) {
             return usage(e);

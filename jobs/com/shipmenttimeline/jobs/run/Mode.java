@@ -43,11 +43,6 @@ public enum Mode {
         throw new UsageException("--mode " + value + ": unknown mode; use one of " + names());
     }
 
-    /** One line per mode, for --help. */
-    public static String describe() {
-        return Arrays.stream(values()).map(m -> String.format("  %-22s %s", m.flag(), m.help())).collect(Collectors.joining("\n"));
-    }
-
     public static String names() {
         return Arrays.stream(values()).map(Mode::flag).collect(Collectors.joining(", "));
     }
