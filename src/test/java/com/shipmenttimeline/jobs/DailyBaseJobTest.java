@@ -60,7 +60,8 @@ class DailyBaseJobTest {
 
     DailyBaseJob.RunResult base(Settings s, String... args) {
         try (Warehouse w = TestWarehouse.open(schema)) {
-            String[] all = Stream.concat(Stream.of("--mode", "daily_base"), Stream.of(args)).toArray(String[]::new);
+            boolean modeGiven = List.of(args).contains("--mode");
+            String[] all = Stream.concat(modeGiven ? Stream.of() : Stream.of("--mode", "daily_base"), Stream.of(args)).toArray(String[]::new);
             return new DailyBaseJob(SharedSpark.get(), s, w, Clock.systemUTC()).run(CommandLine.parse(all).request());
         }
     }
