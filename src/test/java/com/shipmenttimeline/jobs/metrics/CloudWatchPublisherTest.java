@@ -43,9 +43,19 @@ class CloudWatchPublisherTest {
             byte[] body = exchange.getRequestBody().readAllBytes();
             requests.add(new Recorded(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                     new HashMap<>(exchange.getRequestHeaders()), body));
-            byte[] reply = new byte[] {(byte) 0xA0}; // an empty CBOR map
-            exchange.getResponseHeaders().add("smithy-protocol", "rpc-v2-cbor");
-            exchange.getResponseHeaders().add("Content-Type", "application/cbor");
+            // Answer in the protocol the SDK spoke: CloudWatch's newer SDKs (2.57.8 here) send Smithy RPC v2
+            // CBOR; EMR 7.12's SDK (2.35.5, mvn -Pemr-7.12) sends the AWS Query protocol and reads XML.
+            byte[] reply;
+            if (Protocol.of(exchange.getRequestHeaders().getFirst("Content-Type")) == Protocol.QUERY) {
+                reply = ("<PutMetricDataResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\">"
+                        + "<ResponseMetadata><RequestId>test</RequestId></ResponseMetadata></PutMetricDataResponse>")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "text/xml");
+            } else {
+                reply = new byte[] {(byte) 0xA0}; // an empty CBOR map
+                exchange.getResponseHeaders().add("smithy-protocol", "rpc-v2-cbor");
+                exchange.getResponseHeaders().add("Content-Type", "application/cbor");
+            }
             exchange.sendResponseHeaders(status, reply.length);
             exchange.getResponseBody().write(reply);
             exchange.close();
@@ -84,13 +94,14 @@ class CloudWatchPublisherTest {
         assertEquals(1, requests.size());
         Recorded req = requests.get(0);
         assertEquals("POST", req.method());
-        assertTrue(req.path().endsWith("/PutMetricData"), req.path());
+        Protocol protocol = Protocol.of(req.headers().get("Content-type").get(0));
+        JsonNode body = protocol.decode(req.body());
+        assertEquals("PutMetricData", protocol == Protocol.QUERY ? body.get("Action").asText() : req.path().replaceAll(".*/", ""), req.path());
         String auth = String.join(",", req.headers().getOrDefault("Authorization", List.of()));
         assertTrue(auth.startsWith("AWS4-HMAC-SHA256 Credential=AKIDTESTTESTTEST/"), auth);
         assertTrue(auth.contains("/eu-west-1/monitoring/aws4_request"), auth);
         assertTrue(!new String(req.body(), java.nio.charset.StandardCharsets.ISO_8859_1).contains("not-a-real-secret"));
 
-        JsonNode body = new ObjectMapper(new CBORFactory()).readTree(req.body());
         assertEquals("ShipmentTimeline", body.get("Namespace").asText());
         Map<String, Double> plain = new HashMap<>();
         Map<String, Double> byReason = new HashMap<>();
@@ -115,6 +126,58 @@ class CloudWatchPublisherTest {
         assertEquals(40.0, byReason.get("Reason=MALFORMED"));
         assertEquals(20.0, byReason.get("Reason=MISSING_STATUS"));
         assertEquals(0.0, byReason.get("Reason=TOO_LATE"));
+    }
+
+    /** The two wire protocols of CloudWatch's PutMetricData, each decoded into the same tree (Namespace, MetricData[]). */
+    enum Protocol {
+        CBOR, QUERY;
+
+        static Protocol of(String contentType) {
+            if (contentType != null && contentType.startsWith("application/cbor")) {
+                return CBOR;
+            }
+            if (contentType != null && contentType.startsWith("application/x-www-form-urlencoded")) {
+                return QUERY;
+            }
+            throw new AssertionError("neither protocol of PutMetricData: " + contentType);
+        }
+
+        JsonNode decode(byte[] body) throws java.io.IOException {
+            if (this == CBOR) {
+                return new ObjectMapper(new CBORFactory()).readTree(body);
+            }
+            // Action=PutMetricData&Namespace=...&MetricData.member.1.MetricName=...&MetricData.member.1.Dimensions.member.1.Name=...
+            ObjectMapper json = new ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode root = json.createObjectNode();
+            java.util.TreeMap<Integer, com.fasterxml.jackson.databind.node.ObjectNode> data = new java.util.TreeMap<>();
+            java.util.Map<String, java.util.TreeMap<Integer, com.fasterxml.jackson.databind.node.ObjectNode>> dims = new HashMap<>();
+            for (String pair : new String(body, java.nio.charset.StandardCharsets.UTF_8).split("&")) {
+                String[] kv = pair.split("=", 2);
+                String key = java.net.URLDecoder.decode(kv[0], java.nio.charset.StandardCharsets.UTF_8);
+                String value = java.net.URLDecoder.decode(kv.length > 1 ? kv[1] : "", java.nio.charset.StandardCharsets.UTF_8);
+                String[] part = key.split("\\.");
+                if (part.length == 1) {
+                    root.put(key, value);
+                    continue;
+                }
+                int d = Integer.parseInt(part[2]);
+                com.fasterxml.jackson.databind.node.ObjectNode datum = data.computeIfAbsent(d, i -> json.createObjectNode());
+                if (part[3].equals("Dimensions")) {
+                    dims.computeIfAbsent(part[2], i -> new java.util.TreeMap<>())
+                            .computeIfAbsent(Integer.parseInt(part[5]), i -> json.createObjectNode()).put(part[6], value);
+                } else if (part[3].equals("Value")) {
+                    datum.put("Value", Double.parseDouble(value));
+                } else {
+                    datum.put(part[3], value);
+                }
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode all = root.putArray("MetricData");
+            data.forEach((d, datum) -> {
+                datum.putArray("Dimensions").addAll(dims.getOrDefault(String.valueOf(d), new java.util.TreeMap<>()).values());
+                all.add(datum);
+            });
+            return root;
+        }
     }
 
     @Test
