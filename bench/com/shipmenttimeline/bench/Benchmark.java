@@ -294,7 +294,7 @@ public final class Benchmark {
     /** The base run's stages from listing the raw files to the lake written (DuckDB does the same work). */
     private void lakeShare(String config, String name) {
         long nanos = 0;
-        for (String stage : List.of("list raw files", "read and classify", "stage keys", "compute timeline", "write lake")) {
+        for (String stage : List.of("list raw files", "read and deduplicate", "classify", "stage keys", "compute timeline", "write lake")) {
             nanos += stageNanos.getOrDefault(stage, 0L);
         }
         add(config, name, nanos / 1e9, 0, 0, 0, 0, 0, 0, 0, 0, "sum of the job's stages, within 'base: job'");

@@ -1,15 +1,22 @@
 package com.shipmenttimeline.transforms;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.when;
 
 import com.shipmenttimeline.schemas.RawEvents;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Deduplication of contract section 2, step 2: among the valid rows sharing an
@@ -21,10 +28,16 @@ public final class EventDedup {
     private EventDedup() {}
 
     public static final String IS_DUPLICATE = "_is_duplicate";
+    private static final String CROSS_ID = "_cross_id";
+    private static final String WINNING_SHIPMENT = "_winning_shipment";
 
     /** The survivor ordering: the first row of this order is kept. */
     public static WindowSpec survivorOrder() {
-        return Window.partitionBy(col(RawEvents.EVENT_ID)).orderBy(
+        return inSurvivorOrder(Window.partitionBy(col(RawEvents.EVENT_ID)));
+    }
+
+    private static WindowSpec inSurvivorOrder(WindowSpec partitioned) {
+        return partitioned.orderBy(
                 col(RawEvents.INGESTED_AT).desc_nulls_last(),
                 col(RawEvents.EVENT_TIMESTAMP).desc_nulls_last(),
                 col(RawEvents.STATUS).desc_nulls_last(),
@@ -46,5 +59,61 @@ public final class EventDedup {
         Dataset<Row> ranked = valid
                 .withColumn(IS_DUPLICATE, when(row_number().over(survivorOrder()).gt(1), lit(true)).otherwise(lit(false)));
         return ranked.unionByName(quarantined);
+    }
+
+    /** The columns of {@link #crossShipmentWinners}: an event_id seen under two or more shipments, and the shipment whose row survives. */
+    public static final StructType WINNERS_SCHEMA = new StructType()
+            .add(CROSS_ID, DataTypes.StringType)
+            .add(WINNING_SHIPMENT, DataTypes.StringType);
+
+    /**
+     * The first of the three steps that give the same marks as {@link #markDuplicates} with the wide
+     * rows shuffled once, by {@code shipment_id}, the key the timeline window partitions by: the
+     * result is hash-partitioned by {@code shipment_id}, so that window needs no shuffle of its own.
+     * Here the rows sharing an {@code event_id} are ranked within their shipment, where they lie.
+     */
+    public static Dataset<Row> markWithinShipments(Dataset<Row> validated) {
+        Column valid = col(EventValidation.REASON).isNull();
+        WindowSpec inShipment = inSurvivorOrder(Window.partitionBy(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID), valid));
+        return validated.repartition(col(RawEvents.SHIPMENT_ID))
+                .withColumn(IS_DUPLICATE, when(valid.and(row_number().over(inShipment).gt(1)), lit(true)).otherwise(lit(false)));
+    }
+
+    /**
+     * The second step: the {@code event_id}s whose survivors within their shipments lie under two or
+     * more shipments (rare: almost every duplicate is a re-send of the same event), each with the
+     * shipment of its overall survivor. A narrow path: the ids come from (event_id, shipment_id)
+     * pairs alone, and only their rows are ranked across shipments. Few rows ({@link #WINNERS_SCHEMA}):
+     * a base run collects them, so that the third step reads them from the driver.
+     */
+    public static Dataset<Row> crossShipmentWinners(Dataset<Row> markedWithinShipments) {
+        Dataset<Row> survivors = markedWithinShipments.filter(col(EventValidation.REASON).isNull().and(not(col(IS_DUPLICATE))));
+        Dataset<Row> crossIds = survivors.groupBy(col(RawEvents.EVENT_ID))
+                .agg(min(col(RawEvents.SHIPMENT_ID)).as("_lowest"), max(col(RawEvents.SHIPMENT_ID)).as("_highest"))
+                .filter(col("_lowest").notEqual(col("_highest")))
+                .select(col(RawEvents.EVENT_ID));
+        return survivors.join(broadcast(crossIds), RawEvents.EVENT_ID, "left_semi")
+                .withColumn("_rank", row_number().over(survivorOrder()))
+                .filter(col("_rank").equalTo(1))
+                .select(col(RawEvents.EVENT_ID).as(CROSS_ID), col(RawEvents.SHIPMENT_ID).as(WINNING_SHIPMENT));
+    }
+
+    /**
+     * The third step: a survivor within its shipment whose {@code event_id} has its overall survivor
+     * under another shipment is a duplicate too. In the winning shipment the local ranking has kept
+     * the overall survivor already, because the order is the same. A narrow step (the winners are broadcast).
+     */
+    public static Dataset<Row> applyCrossShipmentWinners(Dataset<Row> markedWithinShipments, Dataset<Row> winners) {
+        Dataset<Row> joined = markedWithinShipments.join(broadcast(winners),
+                markedWithinShipments.col(RawEvents.EVENT_ID).equalTo(col(CROSS_ID)), "left");
+        Column losesAcross = col(EventValidation.REASON).isNull().and(col(WINNING_SHIPMENT).isNotNull())
+                .and(col(WINNING_SHIPMENT).notEqual(col(RawEvents.SHIPMENT_ID)));
+        return joined.withColumn(IS_DUPLICATE, col(IS_DUPLICATE).or(losesAcross)).drop(CROSS_ID, WINNING_SHIPMENT);
+    }
+
+    /** The three steps in one lazy frame (for tests and small inputs; a base run collects the winners in between). */
+    public static Dataset<Row> markDuplicatesByShipment(Dataset<Row> validated) {
+        Dataset<Row> local = markWithinShipments(validated);
+        return applyCrossShipmentWinners(local, crossShipmentWinners(local));
     }
 }

@@ -16,7 +16,9 @@ import org.apache.spark.sql.Row;
 /**
  * Assigns every row read exactly one {@link Outcome} (contract section 2), in the contract's
  * order: quarantine, then deduplication among the rows that pass, then the window test (base runs)
- * or the checkpoint test (incremental runs) on the survivor.
+ * or the checkpoint test (incremental runs) on the survivor. A base run deduplicates inside its
+ * shipment partitioning ({@link EventDedup#markDuplicatesByShipment}); an incremental batch, small,
+ * in one window by {@code event_id} ({@link EventDedup#markDuplicates}), which takes fewer Spark jobs.
  */
 public final class EventOutcomes {
     private EventOutcomes() {}
@@ -25,7 +27,22 @@ public final class EventOutcomes {
 
     /** A base run: a surviving row before {@code windowStart} is quarantined as {@code TOO_LATE}. */
     public static Dataset<Row> forBase(Dataset<Row> read, Instant asOf, Duration futureTolerance, Instant windowStart) {
-        Dataset<Row> marked = EventDedup.markDuplicates(EventValidation.apply(read, asOf, futureTolerance));
+        Dataset<Row> local = markedWithinShipments(read, asOf, futureTolerance);
+        return forBase(local, EventDedup.crossShipmentWinners(local), windowStart);
+    }
+
+    /**
+     * A base run's rows validated and deduplicated within their shipments: one shuffle of the wide
+     * rows, by {@code shipment_id}, which the timeline window then reuses. A base run caches it and
+     * collects its {@link EventDedup#crossShipmentWinners} before {@link #forBase(Dataset, Dataset, Instant)}.
+     */
+    public static Dataset<Row> markedWithinShipments(Dataset<Row> read, Instant asOf, Duration futureTolerance) {
+        return EventDedup.markWithinShipments(EventValidation.apply(read, asOf, futureTolerance));
+    }
+
+    /** A base run's outcomes, from its rows marked within shipments and the winners of event_ids that cross shipments. */
+    public static Dataset<Row> forBase(Dataset<Row> markedWithinShipments, Dataset<Row> crossShipmentWinners, Instant windowStart) {
+        Dataset<Row> marked = EventDedup.applyCrossShipmentWinners(markedWithinShipments, crossShipmentWinners);
         Column outcome = quarantineOrDuplicate()
                 .when(col(RawEvents.EVENT_TIMESTAMP).lt(lit(Timestamp.from(windowStart))), lit(QuarantineReason.TOO_LATE.name()))
                 .otherwise(lit(Outcome.TIMELINE));

@@ -1,12 +1,13 @@
 package com.shipmenttimeline.transforms;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lag;
 import static org.apache.spark.sql.functions.last;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
-import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.unix_micros;
 import static org.apache.spark.sql.functions.when;
 
@@ -22,29 +23,36 @@ import org.apache.spark.sql.expressions.WindowSpec;
 /**
  * The computed fields of contract section 4, by window functions over one window: partitioned
  * by {@code shipment_id}, ordered by ({@code event_timestamp}, {@code event_id}). Every field of an
- * event depends only on the events before it, so a shipment continues from stored state by putting
- * one anchor row (its last stored row, see {@link ShipmentState}) in front of its new events and
- * dropping the anchor afterwards. Base and incremental runs share this one code path.
+ * event depends only on the events before it, so a shipment continues from stored state: its last
+ * stored row (see {@link ShipmentState}) is joined onto its new events by {@code shipment_id} and
+ * stands in, for the first new event, for the previous row the window does not have. A join keeps
+ * the events' partitioning (a union with the state rows would not), so events that arrive
+ * partitioned by {@code shipment_id} are not shuffled again. Base and incremental runs share this
+ * one code path.
  */
 public final class TimelineFields {
     private TimelineFields() {}
 
-    private static final String ANCHOR = "_anchor";
-    private static final String ANCHOR_SEQUENCE = "_anchor_sequence";
-    private static final String ANCHOR_STATUS_START = "_anchor_status_start";
-    private static final String ANCHOR_FIRST_TS = "_anchor_first_ts";
+    private static final String STATE_SHIPMENT = "_state_shipment";
+    private static final String HAS_STATE = "_has_state";
+    private static final String STATE_TS = "_state_ts";
+    private static final String STATE_STATUS = "_state_status";
+    private static final String STATE_LOCATION = "_state_location";
+    private static final String STATE_SEQUENCE = "_state_sequence";
+    private static final String STATE_STATUS_START = "_state_status_start";
+    private static final String STATE_FIRST_TS = "_state_first_ts";
+    private static final String POSITION = "_position";
     private static final String PREV_TS = "_prev_ts";
     private static final String FIRST_TS = "_first_ts";
-    private static final String RUN_MARKER = "_run_marker";
     private static final String PREV_STATUS_START = "_prev_status_start";
 
     private static final double MICROS_PER_SECOND = 1_000_000d;
     private static final double MICROS_PER_HOUR = 3_600_000_000d;
 
-    /** Anchors sort before every new event of their shipment; then (event_timestamp, event_id). */
+    /** A shipment's new events in (event_timestamp, event_id) order. */
     private static WindowSpec shipmentOrder() {
         return Window.partitionBy(col(TimelineColumns.SHIPMENT_ID))
-                .orderBy(col(ANCHOR).desc(), col(TimelineColumns.EVENT_TIMESTAMP).asc(), col(TimelineColumns.EVENT_ID).asc());
+                .orderBy(col(TimelineColumns.EVENT_TIMESTAMP).asc(), col(TimelineColumns.EVENT_ID).asc());
     }
 
     private static WindowSpec upToHere() {
@@ -59,47 +67,48 @@ public final class TimelineFields {
      * @return the {@link TimelineColumns#COMPUTED} columns, in contract order, one row per event
      */
     public static Dataset<Row> compute(Dataset<Row> events, Dataset<Row> state) {
-        Dataset<Row> newRows = events.select(inputColumns(events))
-                .withColumn(ANCHOR, lit(false))
-                .withColumn(ANCHOR_SEQUENCE, lit(null).cast("long"))
-                .withColumn(ANCHOR_STATUS_START, lit(null).cast("timestamp"))
-                .withColumn(ANCHOR_FIRST_TS, lit(null).cast("timestamp"));
-        Dataset<Row> anchors = state.select(
-                col(ShipmentState.SHIPMENT_ID).as(TimelineColumns.SHIPMENT_ID),
-                col(ShipmentState.LAST_EVENT_ID).as(TimelineColumns.EVENT_ID),
-                col(ShipmentState.LAST_EVENT_TIMESTAMP).as(TimelineColumns.EVENT_TIMESTAMP),
-                col(ShipmentState.LAST_STATUS).as(TimelineColumns.STATUS),
-                col(ShipmentState.LAST_LOCATION_ID).as(TimelineColumns.LOCATION_ID),
-                lit(true).as(ANCHOR),
-                col(ShipmentState.LAST_EVENT_SEQUENCE).as(ANCHOR_SEQUENCE),
-                col(ShipmentState.LAST_STATUS_START_TIMESTAMP).as(ANCHOR_STATUS_START),
-                col(ShipmentState.FIRST_EVENT_TIMESTAMP).as(ANCHOR_FIRST_TS));
-        Dataset<Row> all = newRows.unionByName(anchors, true);
+        Dataset<Row> stored = state.select(
+                col(ShipmentState.SHIPMENT_ID).as(STATE_SHIPMENT),
+                lit(true).as(HAS_STATE),
+                col(ShipmentState.LAST_EVENT_TIMESTAMP).as(STATE_TS),
+                col(ShipmentState.LAST_STATUS).as(STATE_STATUS),
+                col(ShipmentState.LAST_LOCATION_ID).as(STATE_LOCATION),
+                col(ShipmentState.LAST_EVENT_SEQUENCE).as(STATE_SEQUENCE),
+                col(ShipmentState.LAST_STATUS_START_TIMESTAMP).as(STATE_STATUS_START),
+                col(ShipmentState.FIRST_EVENT_TIMESTAMP).as(STATE_FIRST_TS));
+        Dataset<Row> input = events.select(inputColumns(events));
+        Dataset<Row> all = input.join(stored, input.col(TimelineColumns.SHIPMENT_ID).equalTo(stored.col(STATE_SHIPMENT)), "left")
+                .drop(STATE_SHIPMENT);
 
         WindowSpec ordered = shipmentOrder();
         WindowSpec upTo = upToHere();
         Column ts = col(TimelineColumns.EVENT_TIMESTAMP);
+        Column firstNew = col(POSITION).equalTo(1);
 
+        // For a shipment's first new event the previous row is the stored one (or none).
         Dataset<Row> step1 = all
-                .withColumn(TimelineColumns.EVENT_SEQUENCE,
-                        sum(when(col(ANCHOR), col(ANCHOR_SEQUENCE)).otherwise(lit(1L))).over(upTo))
-                .withColumn(PREV_TS, lag(ts, 1).over(ordered))
-                .withColumn(TimelineColumns.PREV_STATUS, lag(col(TimelineColumns.STATUS), 1).over(ordered))
-                .withColumn(TimelineColumns.PREV_LOCATION_ID, lag(col(TimelineColumns.LOCATION_ID), 1).over(ordered))
-                .withColumn(FIRST_TS, first(when(col(ANCHOR), col(ANCHOR_FIRST_TS)).otherwise(ts)).over(upTo));
+                .withColumn(POSITION, row_number().over(ordered))
+                .withColumn(TimelineColumns.EVENT_SEQUENCE, coalesce(col(STATE_SEQUENCE), lit(0L)).plus(col(POSITION)))
+                .withColumn(PREV_TS, when(firstNew, col(STATE_TS)).otherwise(lag(ts, 1).over(ordered)))
+                .withColumn(TimelineColumns.PREV_STATUS,
+                        when(firstNew, col(STATE_STATUS)).otherwise(lag(col(TimelineColumns.STATUS), 1).over(ordered)))
+                .withColumn(TimelineColumns.PREV_LOCATION_ID,
+                        when(firstNew, col(STATE_LOCATION)).otherwise(lag(col(TimelineColumns.LOCATION_ID), 1).over(ordered)))
+                .withColumn(FIRST_TS, when(col(HAS_STATE).isNotNull(), col(STATE_FIRST_TS)).otherwise(first(ts).over(upTo)));
 
-        // A status run starts where the status differs from the previous event's. The anchor's run
-        // started at its stored status_start_timestamp, which may lie before the anchor itself.
+        // A status run starts where the status differs from the previous event's. A run that no new
+        // event starts is the stored row's, which started at its stored status_start_timestamp.
         Column newRun = col(PREV_TS).isNull().or(not(col(TimelineColumns.PREV_STATUS).equalTo(col(TimelineColumns.STATUS))));
         Dataset<Row> step2 = step1
-                .withColumn(RUN_MARKER, when(col(ANCHOR), col(ANCHOR_STATUS_START)).when(newRun, ts))
-                .withColumn(TimelineColumns.STATUS_START_TIMESTAMP, last(col(RUN_MARKER), true).over(upTo));
+                .withColumn(TimelineColumns.STATUS_START_TIMESTAMP,
+                        coalesce(last(when(newRun, ts), true).over(upTo), col(STATE_STATUS_START)));
         Dataset<Row> step3 = step2
-                .withColumn(PREV_STATUS_START, lag(col(TimelineColumns.STATUS_START_TIMESTAMP), 1).over(ordered));
+                .withColumn(PREV_STATUS_START, when(firstNew, col(STATE_STATUS_START))
+                        .otherwise(lag(col(TimelineColumns.STATUS_START_TIMESTAMP), 1).over(ordered)));
 
         Column hasPrev = col(PREV_TS).isNotNull();
         Column promise = col(TimelineColumns.PROMISED_DELIVERY_TIMESTAMP);
-        Dataset<Row> computed = step3.filter(not(col(ANCHOR)))
+        Dataset<Row> computed = step3
                 .withColumn(TimelineColumns.TIME_SINCE_PREV_EVENT_SECONDS, secondsBetween(col(PREV_TS), ts))
                 .withColumn(TimelineColumns.CUMULATIVE_TRANSIT_HOURS,
                         unix_micros(ts).minus(unix_micros(col(FIRST_TS))).divide(lit(MICROS_PER_HOUR)))

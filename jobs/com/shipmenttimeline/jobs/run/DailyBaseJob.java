@@ -16,6 +16,7 @@ import com.shipmenttimeline.schemas.StoredStateSql;
 import com.shipmenttimeline.schemas.TimelineColumns;
 import com.shipmenttimeline.schemas.WarehouseSql;
 import com.shipmenttimeline.schemas.WarehouseTables;
+import com.shipmenttimeline.transforms.EventDedup;
 import com.shipmenttimeline.transforms.EventOutcomes;
 import com.shipmenttimeline.transforms.Outcome;
 import com.shipmenttimeline.transforms.ShipmentState;
@@ -102,7 +103,7 @@ public final class DailyBaseJob extends TimelineJob {
         return new Window(type, RunIds.next(type.value(), startedAt), startedAt, asOf, windowStart(asOf, settings.windowDays(), request.from()));
     }
 
-    /** Section 5's steps, under the lease: list, read and classify, compute, write the lake, stage, commit. */
+    /** Section 5's steps, under the lease: list, read and deduplicate, classify, compute, write the lake, stage, commit. */
     private RunRecord leased(RunContext run, WarehouseLease lease, RunRequest request, Window w, RunRecord.Builder record, TimelineLake lake,
             LakeUndo undo) {
         warehouse.staging().dropLeftovers();
@@ -112,10 +113,16 @@ public final class DailyBaseJob extends TimelineJob {
         List<RawFile> files = run.log.run("list raw files", () -> intake.baseFiles(w.startDate(), request.to()),
                 f -> f.size() + " files with ingest_date >= " + w.startDate() + request.to().map(t -> " and <= " + t).orElse(""));
         record.filesRead(files.size());
-        Dataset<Row> tagged = run.cache(EventOutcomes.forBase(source.read(files, w.start(), w.asOf().plus(settings.futureTolerance())),
-                w.asOf(), settings.futureTolerance(), w.start()));
+        // The wide rows are shuffled once, by shipment_id, and cached so; the few event_ids seen under
+        // two shipments are settled from the cache and collected, and the outcomes derive from both.
+        Dataset<Row> marked = run.cache(EventOutcomes.markedWithinShipments(source.read(files, w.start(), w.asOf().plus(settings.futureTolerance())),
+                w.asOf(), settings.futureTolerance()));
+        Dataset<Row> winners = spark.createDataFrame(run.log.run("read and deduplicate",
+                () -> RunContext.readGuarded(() -> EventDedup.crossShipmentWinners(marked).collectAsList()),
+                l -> l.size() + " event ids under more than one shipment"), EventDedup.WINNERS_SCHEMA);
+        Dataset<Row> tagged = EventOutcomes.forBase(marked, winners, w.start());
         TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, new ReferenceData(spark, settings.paths().raw()));
-        TimelinePipeline.Outcomes outcomes = run.log.run("read and classify", () -> RunContext.readGuarded(() -> pipeline.countOutcomes(tagged)),
+        TimelinePipeline.Outcomes outcomes = run.log.run("classify", () -> RunContext.readGuarded(() -> pipeline.countOutcomes(tagged)),
                 o -> o.byOutcome() + ", unknown locations " + o.unknownLocations());
         RunPoints.reached(RunPoints.AFTER_READ);
         Computed timeline = computeTimeline(run, pipeline, tagged, outcomes, w, record);
