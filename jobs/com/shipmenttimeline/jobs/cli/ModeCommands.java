@@ -163,16 +163,32 @@ final class ModeCommands {
         SqlDialect dialect = SqlDialect.POSTGRES;
         String sql;
         final List<String> overrides = new ArrayList<>();
+
+        /** A flag that sets a configuration key, when it was given. */
+        void set(String key, Object value) {
+            if (value != null) {
+                overrides.add(key + "=" + value);
+            }
+        }
     }
 
     /** One mode: its own options, and the checks that span them. */
     abstract static class ModeCommand {
+        private final Mode mode;
+
         @Mixin
         Common common;
 
-        abstract Mode mode();
+        ModeCommand(Mode mode) {
+            this.mode = mode;
+        }
 
-        abstract void fill(Parts parts);
+        Mode mode() {
+            return mode;
+        }
+
+        /** This mode's options into the request; by default it has none. */
+        void fill(Parts parts) {}
 
         final CommandLine line() {
             for (String o : common.overrides) {
@@ -199,18 +215,15 @@ final class ModeCommands {
         @Option(names = "--window-days", paramLabel = "N", converter = PositiveInt.class, description = "the base window W (default 10)")
         Integer windowDays;
 
-        @Override
-        Mode mode() {
-            return Mode.DAILY_BASE;
+        DailyBase() {
+            super(Mode.DAILY_BASE);
         }
 
         @Override
         void fill(Parts p) {
             p.asOf = ReferenceTime.of(time);
             p.rebuild = rebuild;
-            if (windowDays != null) {
-                p.overrides.add("base.window-days=" + windowDays);
-            }
+            p.set("base.window-days", windowDays);
         }
     }
 
@@ -239,9 +252,8 @@ final class ModeCommands {
         @Option(names = "--rebuild", description = "also drop and re-create the realtime view from its tables")
         boolean rebuild;
 
-        @Override
-        Mode mode() {
-            return Mode.BACKFILL;
+        Backfill() {
+            super(Mode.BACKFILL);
         }
 
         @Override
@@ -272,9 +284,8 @@ final class ModeCommands {
                 description = "delete the incremental rows after it and process their events again")
         Instant replayFrom;
 
-        @Override
-        Mode mode() {
-            return Mode.INCREMENTAL;
+        Incremental() {
+            super(Mode.INCREMENTAL);
         }
 
         @Override
@@ -301,28 +312,17 @@ final class ModeCommands {
         @Option(names = "--end-date", paramLabel = "YYYY-MM-DD", converter = DateConverter.class, description = "the last day of events")
         LocalDate endDate;
 
-        @Override
-        Mode mode() {
-            return Mode.GENERATE;
+        Generate() {
+            super(Mode.GENERATE);
         }
 
         @Override
         void fill(Parts p) {
-            if (events != null) {
-                p.overrides.add("generator.events=" + events);
-            }
-            if (days != null) {
-                p.overrides.add("generator.days=" + days);
-            }
-            if (seed != null) {
-                p.overrides.add("generator.seed=" + seed);
-            }
-            if (defectRate != null) {
-                p.overrides.add("generator.defect-rate=" + defectRate);
-            }
-            if (endDate != null) {
-                p.overrides.add("generator.end-date=\"" + endDate + "\"");
-            }
+            p.set("generator.events", events);
+            p.set("generator.days", days);
+            p.set("generator.seed", seed);
+            p.set("generator.defect-rate", defectRate);
+            p.set("generator.end-date", endDate == null ? null : "\"" + endDate + "\"");
         }
     }
 
@@ -331,9 +331,8 @@ final class ModeCommands {
         @Option(names = "--dialect", paramLabel = "postgres|redshift", converter = DialectConverter.class, description = "default postgres")
         SqlDialect dialect;
 
-        @Override
-        Mode mode() {
-            return Mode.DDL;
+        Ddl() {
+            super(Mode.DDL);
         }
 
         @Override
@@ -350,9 +349,8 @@ final class ModeCommands {
         @Option(names = "--sql", required = true, paramLabel = "\"SELECT ...\"", description = "one statement against the configured warehouse")
         String sql;
 
-        @Override
-        Mode mode() {
-            return Mode.QUERY;
+        Query() {
+            super(Mode.QUERY);
         }
 
         @Override
@@ -367,9 +365,8 @@ final class ModeCommands {
         @ArgGroup(exclusive = true)
         ReferenceTime time;
 
-        @Override
-        Mode mode() {
-            return Mode.MONITOR;
+        MonitorMode() {
+            super(Mode.MONITOR);
         }
 
         @Override
@@ -381,24 +378,16 @@ final class ModeCommands {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "show the pipeline's state: the checkpoint, the latest runs, the lease (no Spark)")
     static final class StatusMode extends ModeCommand {
-        @Override
-        Mode mode() {
-            return Mode.STATUS;
+        StatusMode() {
+            super(Mode.STATUS);
         }
-
-        @Override
-        void fill(Parts p) {}
     }
 
     @Command(name = "config", mixinStandardHelpOptions = true, description = "print the effective configuration, secrets redacted")
     static final class ConfigMode extends ModeCommand {
-        @Override
-        Mode mode() {
-            return Mode.CONFIG;
+        ConfigMode() {
+            super(Mode.CONFIG);
         }
-
-        @Override
-        void fill(Parts p) {}
     }
 
     // ---- values ---------------------------------------------------------------------------------
