@@ -31,22 +31,15 @@ public record CommandLine(RunRequest request, SqlDialect dialect, String sql, St
         } catch (ParameterException e) {
             throw new UsageException(ModeCommands.explain(e));
         }
-        if (!root.hasSubcommand()) {
-            if (root.isUsageHelpRequested()) {
-                throw new HelpRequested(USAGE);
-            }
-            if (root.isVersionHelpRequested()) {
-                throw new HelpRequested(String.join("\n", tree.getCommandSpec().version()));
-            }
-            throw new UsageException("a mode is required: timeline MODE [options] (or --mode MODE); one of " + Mode.names());
-        }
-        ParseResult mode = root.subcommand();
-        picocli.CommandLine modeLine = mode.commandSpec().commandLine();
-        if (root.isUsageHelpRequested() || mode.isUsageHelpRequested()) {
-            throw new HelpRequested(helpOf(modeLine));
-        }
-        if (root.isVersionHelpRequested() || mode.isVersionHelpRequested()) {
+        ParseResult mode = root.hasSubcommand() ? root.subcommand() : null;
+        if (root.isVersionHelpRequested() || (mode != null && mode.isVersionHelpRequested())) {
             throw new HelpRequested(String.join("\n", tree.getCommandSpec().version()));
+        }
+        if (root.isUsageHelpRequested() || (mode != null && mode.isUsageHelpRequested())) {
+            throw new HelpRequested(mode == null ? USAGE : helpOf(mode.commandSpec().commandLine()));
+        }
+        if (mode == null) {
+            throw new UsageException("a mode is required: timeline MODE [options] (or --mode MODE); one of " + Mode.names());
         }
         return ((ModeCommands.ModeCommand) mode.commandSpec().userObject()).line();
     }

@@ -42,6 +42,19 @@ final class ModeCommands {
     /** A new picocli command tree (picocli fills the option fields, so one a parse). */
     static picocli.CommandLine tree() {
         picocli.CommandLine cli = new picocli.CommandLine(new Root());
+        // One subcommand a Mode, named and described by it (daily_base also answers to daily-base).
+        List<ModeCommand> modes = List.of(new DailyBase(), new Backfill(), new Incremental(), new Generate(), new Ddl(), new Query(),
+                new MonitorMode(), new StatusMode(), new ConfigMode());
+        if (modes.stream().map(ModeCommand::mode).distinct().count() != Mode.values().length) {
+            throw new IllegalStateException("every mode needs one command");
+        }
+        for (ModeCommand command : modes) {
+            Mode mode = command.mode();
+            picocli.CommandLine sub = new picocli.CommandLine(command);
+            sub.getCommandSpec().usageMessage().description(mode.help());
+            String dashed = mode.flag().replace('_', '-');
+            cli.addSubcommand(mode.flag(), sub, dashed.equals(mode.flag()) ? new String[0] : new String[] {dashed});
+        }
         cli.setExpandAtFiles(false); // "@file" is an argument like any other (a --sql text may start with @)
         cli.setUsageHelpWidth(WIDTH);
         cli.getCommandSpec().usageMessage().synopsisHeading("");
@@ -115,8 +128,6 @@ final class ModeCommands {
             customSynopsis = {"usage: timeline MODE [options] [key=value ...]", "   or: timeline --mode MODE [options] [key=value ...]"},
             description = {"", "Per-shipment timelines from raw logistics events, kept fresh in the warehouse."},
             commandListHeading = "%nmodes:%n", optionListHeading = "%noptions:%n",
-            subcommands = {DailyBase.class, Backfill.class, Incremental.class, Generate.class, Ddl.class, Query.class, MonitorMode.class,
-                StatusMode.class, ConfigMode.class},
             footer = {"",
                 "Every mode takes --conf FILE (a HOCON file, or a bundled one: local, emr-dev, emr-prod) and",
                 "key=value overrides of any configuration key (see conf/reference.conf).",
@@ -146,10 +157,12 @@ final class ModeCommands {
         LocalDate date;
 
         static Optional<Instant> of(ReferenceTime t) {
-            if (t == null) {
-                return Optional.empty();
-            }
-            return Optional.of(t.date != null ? t.date.atStartOfDay(ZoneOffset.UTC).toInstant() : t.asOf);
+            return t == null ? Optional.empty() : Optional.of(asOf(t.date, t.asOf));
+        }
+
+        /** {@code --date D} means D 00:00 UTC; otherwise {@code --as-of} as given. */
+        static Instant asOf(LocalDate date, Instant asOf) {
+            return date != null ? date.atStartOfDay(ZoneOffset.UTC).toInstant() : asOf;
         }
     }
 
@@ -204,7 +217,7 @@ final class ModeCommands {
         }
     }
 
-    @Command(name = "daily_base", aliases = "daily-base", mixinStandardHelpOptions = true, description = "the nightly base run over the last W days")
+    @Command(mixinStandardHelpOptions = true)
     static final class DailyBase extends ModeCommand {
         @ArgGroup(exclusive = true)
         ReferenceTime time;
@@ -240,8 +253,7 @@ final class ModeCommands {
         LocalDate to;
     }
 
-    @Command(name = "backfill", mixinStandardHelpOptions = true,
-            description = "a base run whose window starts at --from (optionally reading up to --to)")
+    @Command(mixinStandardHelpOptions = true)
     static final class Backfill extends ModeCommand {
         @Option(names = "--from", required = true, paramLabel = "YYYY-MM-DD", converter = DateConverter.class, description = "the window start")
         LocalDate from;
@@ -270,12 +282,12 @@ final class ModeCommands {
                 p.to = Optional.of(end.to);
                 p.asOf = Optional.of(end.to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
             } else {
-                p.asOf = Optional.of(end.date != null ? end.date.atStartOfDay(ZoneOffset.UTC).toInstant() : end.asOf);
+                p.asOf = Optional.of(ReferenceTime.asOf(end.date, end.asOf));
             }
         }
     }
 
-    @Command(name = "incremental", mixinStandardHelpOptions = true, description = "take in the raw files that arrived since the last batch")
+    @Command(mixinStandardHelpOptions = true)
     static final class Incremental extends ModeCommand {
         @ArgGroup(exclusive = true)
         ReferenceTime time;
@@ -295,7 +307,7 @@ final class ModeCommands {
         }
     }
 
-    @Command(name = "generate", mixinStandardHelpOptions = true, description = "write sample raw events, locations and packages")
+    @Command(mixinStandardHelpOptions = true)
     static final class Generate extends ModeCommand {
         @Option(names = "--events", paramLabel = "N", converter = PositiveInt.class, description = "how many events (about)")
         Integer events;
@@ -326,7 +338,7 @@ final class ModeCommands {
         }
     }
 
-    @Command(name = "ddl", mixinStandardHelpOptions = true, description = "print the warehouse DDL (no Spark)")
+    @Command(mixinStandardHelpOptions = true)
     static final class Ddl extends ModeCommand {
         @Option(names = "--dialect", paramLabel = "postgres|redshift", converter = DialectConverter.class, description = "default postgres")
         SqlDialect dialect;
@@ -343,8 +355,7 @@ final class ModeCommands {
         }
     }
 
-    @Command(name = "query", mixinStandardHelpOptions = true,
-            description = "run one SQL statement against the warehouse and print the rows (no Spark)")
+    @Command(mixinStandardHelpOptions = true)
     static final class Query extends ModeCommand {
         @Option(names = "--sql", required = true, paramLabel = "\"SELECT ...\"", description = "one statement against the configured warehouse")
         String sql;
@@ -359,8 +370,7 @@ final class ModeCommands {
         }
     }
 
-    @Command(name = "monitor", mixinStandardHelpOptions = true,
-            description = "check the alert conditions against the warehouse; one line each, exit 5 on CRITICAL (no Spark)")
+    @Command(mixinStandardHelpOptions = true)
     static final class MonitorMode extends ModeCommand {
         @ArgGroup(exclusive = true)
         ReferenceTime time;
@@ -375,15 +385,14 @@ final class ModeCommands {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "show the pipeline's state: the checkpoint, the latest runs, the lease (no Spark)")
+    @Command(mixinStandardHelpOptions = true)
     static final class StatusMode extends ModeCommand {
         StatusMode() {
             super(Mode.STATUS);
         }
     }
 
-    @Command(name = "config", mixinStandardHelpOptions = true, description = "print the effective configuration, secrets redacted")
+    @Command(mixinStandardHelpOptions = true)
     static final class ConfigMode extends ModeCommand {
         ConfigMode() {
             super(Mode.CONFIG);
