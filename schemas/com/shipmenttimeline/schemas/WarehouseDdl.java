@@ -95,6 +95,10 @@ public final class WarehouseDdl {
         List<DdlObject> all = new ArrayList<>();
         all.add(table(WarehouseTables.CHECKPOINTS, WarehouseTables.CHECKPOINT_COLUMNS, "checkpoint_id", false));
         all.add(timelineTable(WarehouseTables.BASE, TimelineColumns.BASE));
+        if (swapsBase()) {
+            all.add(baseChild(WarehouseTables.BASE_HISTORY));
+            all.add(baseChild(WarehouseTables.BASE_WINDOW));
+        }
         all.add(timelineTable(WarehouseTables.INCREMENTAL, TimelineColumns.INCREMENTAL));
         all.add(stateTable());
         all.add(table(WarehouseTables.RUNS, WarehouseTables.RUN_COLUMNS, "run_id", false));
@@ -105,6 +109,48 @@ public final class WarehouseDdl {
         all.add(realtimeView());
         return all;
     }
+
+    /**
+     * Whether a base run swaps its staged rows in as the base's window table (PostgreSQL) rather than
+     * inserting them row by row (Redshift: its tables cannot inherit, and its INSERT ... SELECT
+     * appends sorted blocks with no index to maintain).
+     */
+    public boolean swapsBase() {
+        return dialect == SqlDialect.POSTGRES;
+    }
+
+    /**
+     * PostgreSQL: the indexes of a timeline table (one row per event, enforced; ordered access per
+     * shipment; range deletes by time), named {@code <table>_event_id}, {@code <table>_shipment_ts}
+     * and {@code <table>_ts}. Redshift has none (it sorts instead).
+     */
+    public List<String> timelineIndexes(String table) {
+        if (dialect != SqlDialect.POSTGRES) {
+            return List.of();
+        }
+        List<String> keys = List.of("UNIQUE INDEX|event_id", "INDEX|shipment_id, event_timestamp, event_id", "INDEX|event_timestamp");
+        List<String> statements = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            String[] kindAndColumns = keys.get(i).split("\\|");
+            statements.add("CREATE " + kindAndColumns[0] + " IF NOT EXISTS " + table + TIMELINE_INDEX_SUFFIXES.get(i) + " ON " + qualified(table)
+                    + " (" + kindAndColumns[1] + ")");
+        }
+        return statements;
+    }
+
+    /**
+     * PostgreSQL: a base table made by an older version holds its rows itself; this one statement
+     * moves any rows the parent holds of its own to the history table, atomically (run at every
+     * start: on the parent, which is empty from then on, it finds nothing).
+     */
+    public String moveBaseRowsToHistory() {
+        String columns = String.join(", ", TimelineColumns.names(TimelineColumns.BASE));
+        return "WITH moved AS (DELETE FROM ONLY " + qualified(WarehouseTables.BASE) + " RETURNING " + columns + ") INSERT INTO "
+                + qualified(WarehouseTables.BASE_HISTORY) + " (" + columns + ") SELECT " + columns + " FROM moved";
+    }
+
+    /** The suffixes {@link #timelineIndexes} appends to a table's name to name its indexes. */
+    public static final List<String> TIMELINE_INDEX_SUFFIXES = List.of("_event_id", "_shipment_ts", "_ts");
 
     /** A staging table with the given columns, for loads that a transaction then moves into place. */
     public String createStagingTable(String name, List<TableColumn> columns) {
@@ -130,14 +176,19 @@ public final class WarehouseDdl {
     private DdlObject timelineTable(String name, List<TableColumn> columns) {
         DdlObject t = table(name, columns, null, true);
         List<String> statements = new ArrayList<>(t.statements());
-        if (dialect == SqlDialect.POSTGRES) {
-            // One row per event (enforced), ordered access per shipment, and range deletes by time.
-            statements.add("CREATE UNIQUE INDEX IF NOT EXISTS " + name + "_event_id ON " + qualified(name) + " (event_id)");
-            statements.add("CREATE INDEX IF NOT EXISTS " + name + "_shipment_ts ON " + qualified(name)
-                    + " (shipment_id, event_timestamp, event_id)");
-            statements.add("CREATE INDEX IF NOT EXISTS " + name + "_ts ON " + qualified(name) + " (event_timestamp)");
-        }
+        statements.addAll(timelineIndexes(name));
         return new DdlObject(name, statements, columns);
+    }
+
+    /**
+     * A table that inherits the base table's columns (PostgreSQL), with the timeline indexes. It lists
+     * no columns of its own: columns added to the base later reach it through inheritance.
+     */
+    private DdlObject baseChild(String name) {
+        List<String> statements = new ArrayList<>();
+        statements.add("CREATE TABLE IF NOT EXISTS " + qualified(name) + " () INHERITS (" + qualified(WarehouseTables.BASE) + ")");
+        statements.addAll(timelineIndexes(name));
+        return new DdlObject(name, statements, List.of());
     }
 
     /** The per-shipment state: keyed by shipment, read by key (PostgreSQL: its primary key; Redshift: distributed and sorted by it). */

@@ -5,8 +5,11 @@ import java.util.List;
 
 /**
  * The statements of each run's single warehouse transaction, rendered for a dialect. PostgreSQL
- * runs exactly these in every job test; Redshift runs the same text, because every statement here
- * is in the subset both accept: plain {@code DELETE}, {@code INSERT ... SELECT} with
+ * runs exactly these in every job test; Redshift runs the same text but for one part of the base
+ * commit: on PostgreSQL the staged rows are swapped in as the base's window table
+ * ({@link #baseCommit}), on Redshift they are inserted, and {@link BaseLoad#INSERT} renders that
+ * text for PostgreSQL too, so that tests run it for real. Every other statement is in the subset
+ * both accept: plain {@code DELETE}, {@code INSERT ... SELECT} with
  * {@code NOT EXISTS}, bound parameters, no {@code TRUNCATE} (it commits on Redshift), no
  * {@code WITH}, no {@code ON CONFLICT}, no {@code ::} casts. Only the view refresh differs: Redshift
  * has no {@code CONCURRENTLY}, and it runs after the commit on both.
@@ -16,9 +19,31 @@ import java.util.List;
  */
 public final class WarehouseSql {
     private final WarehouseDdl ddl;
+    private final BaseLoad baseLoad;
 
+    /** How a base run's rows reach the base table. */
+    public enum BaseLoad {
+        /** Row by row, {@code INSERT ... SELECT} from the staged table: Redshift's way; it runs on PostgreSQL too. */
+        INSERT,
+        /** PostgreSQL: the staged table, indexed before the commit, becomes the base's window table. */
+        SWAP
+    }
+
+    /** The dialect's own way: a swap on PostgreSQL ({@link WarehouseDdl#swapsBase()}), an insert on Redshift. */
     public WarehouseSql(WarehouseDdl ddl) {
+        this(ddl, ddl.swapsBase() ? BaseLoad.SWAP : BaseLoad.INSERT);
+    }
+
+    public WarehouseSql(WarehouseDdl ddl, BaseLoad baseLoad) {
+        if (baseLoad == BaseLoad.SWAP && !ddl.swapsBase()) {
+            throw new IllegalArgumentException("only PostgreSQL's base table has a window table to swap");
+        }
         this.ddl = ddl;
+        this.baseLoad = baseLoad;
+    }
+
+    public BaseLoad baseLoad() {
+        return baseLoad;
     }
 
     /** One statement, with the names of the values its parameters take, in order. */
@@ -37,26 +62,61 @@ public final class WarehouseSql {
      * quarantine rows, and keep the state table exact around them ({@link StoredStateSql}); with
      * {@code rebuildState}, the state table is rebuilt from the stored rows at the end. The
      * checkpoint, processed files and audit row follow in the same transaction.
+     *
+     * <p>With {@link BaseLoad#SWAP} the base after the commit is the same set of rows, reached
+     * without writing the run's rows again: the history table loses its rows at or after the window
+     * start and those the run writes; the previous window table's rows before the window start that
+     * the run does not write move to the history table (a day's rows, night after night); the
+     * previous window table is dropped, and the staged table, with its indexes built before the
+     * commit ({@link WarehouseDdl#timelineIndexes}), is renamed to be the window table and joins the
+     * base by inheritance. All of it is transactional DDL: a rollback leaves the staged table staged.
      */
     public List<Statement> baseCommit(BaseStaging staging, boolean rebuildState) {
-        String base = ddl.qualified(WarehouseTables.BASE);
         String incremental = ddl.qualified(WarehouseTables.INCREMENTAL);
         String staged = ddl.qualified(staging.timeline());
-        String baseColumns = columns(TimelineColumns.BASE);
         StoredStateSql state = new StoredStateSql(ddl);
         List<Statement> all = new ArrayList<>(state.baseStatementsBefore(staging.timeline(), staging.newState(), staging.orphans()));
-        all.addAll(List.of(
-                Statement.of("DELETE FROM " + base + " WHERE event_timestamp >= ?", "window_start"),
-                Statement.of("DELETE FROM " + base + " WHERE event_id IN (SELECT s.event_id FROM " + staged + " s)"),
-                Statement.of("DELETE FROM " + incremental + " WHERE event_timestamp >= ? OR event_id IN (SELECT s.event_id FROM " + staged + " s)",
-                        "window_start"),
-                Statement.of("INSERT INTO " + base + " (" + baseColumns + ") SELECT " + baseColumns + " FROM " + staged),
-                quarantineInsert(staging.quarantine())));
+        Statement incrementalCovered = Statement.of("DELETE FROM " + incremental + " WHERE event_timestamp >= ? OR event_id IN (SELECT s.event_id FROM "
+                + staged + " s)", "window_start");
+        if (baseLoad == BaseLoad.SWAP) {
+            all.add(incrementalCovered); // before the swap renames the staged table
+            all.addAll(baseSwap(staging.timeline()));
+        } else {
+            String base = ddl.qualified(WarehouseTables.BASE);
+            String baseColumns = columns(TimelineColumns.BASE);
+            all.addAll(List.of(
+                    Statement.of("DELETE FROM " + base + " WHERE event_timestamp >= ?", "window_start"),
+                    Statement.of("DELETE FROM " + base + " WHERE event_id IN (SELECT s.event_id FROM " + staged + " s)"),
+                    incrementalCovered,
+                    Statement.of("INSERT INTO " + base + " (" + baseColumns + ") SELECT " + baseColumns + " FROM " + staged)));
+        }
+        all.add(quarantineInsert(staging.quarantine()));
         all.addAll(state.baseStatementsAfter(staging.newState(), staging.orphans()));
         if (rebuildState) {
             all.addAll(state.rebuildAll());
         }
         return List.copyOf(all);
+    }
+
+    /** {@link #baseCommit}'s swap of the staged rows in as the base's window table (PostgreSQL). */
+    private List<Statement> baseSwap(String stagedTable) {
+        String history = ddl.qualified(WarehouseTables.BASE_HISTORY);
+        String window = ddl.qualified(WarehouseTables.BASE_WINDOW);
+        String staged = ddl.qualified(stagedTable);
+        String baseColumns = columns(TimelineColumns.BASE);
+        List<Statement> all = new ArrayList<>(List.of(
+                Statement.of("DELETE FROM " + history + " WHERE event_timestamp >= ?", "window_start"),
+                Statement.of("DELETE FROM " + history + " WHERE event_id IN (SELECT s.event_id FROM " + staged + " s)"),
+                Statement.of("INSERT INTO " + history + " (" + baseColumns + ") SELECT " + baseColumns + " FROM " + window + " w"
+                        + " WHERE w.event_timestamp < ? AND NOT EXISTS (SELECT 1 FROM " + staged + " s WHERE s.event_id = w.event_id)",
+                        "window_start"),
+                Statement.of("DROP TABLE " + window),
+                Statement.of("ALTER TABLE " + staged + " RENAME TO " + WarehouseTables.BASE_WINDOW)));
+        for (String suffix : WarehouseDdl.TIMELINE_INDEX_SUFFIXES) {
+            all.add(Statement.of("ALTER INDEX " + ddl.qualified(stagedTable + suffix) + " RENAME TO " + WarehouseTables.BASE_WINDOW + suffix));
+        }
+        all.add(Statement.of("ALTER TABLE " + window + " INHERIT " + ddl.qualified(WarehouseTables.BASE)));
+        return all;
     }
 
     /**

@@ -16,6 +16,13 @@ public final class WarehouseTables {
 
     public static final String CHECKPOINTS = "processing_checkpoints";
     public static final String BASE = "shipment_timeline_base";
+    /**
+     * PostgreSQL only: the base table is a parent that holds no rows of its own, and these two
+     * inherit it. The window table holds the last base run's rows exactly and is swapped whole by
+     * the next one; the history table holds the older rows (docs/design.md, "The base swap").
+     */
+    public static final String BASE_HISTORY = "shipment_timeline_base_history";
+    public static final String BASE_WINDOW = "shipment_timeline_base_window";
     public static final String INCREMENTAL = "shipment_timeline_incremental";
     /** One row per shipment: what continuing it needs ({@link StoredStateSql}). */
     public static final String STATE = "shipment_timeline_state";

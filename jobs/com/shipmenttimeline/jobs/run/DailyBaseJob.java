@@ -136,7 +136,12 @@ public final class DailyBaseJob extends TimelineJob {
             warehouse.staging().stage(timeline.newState(), staging.newState(), StoredStateSql.STATE_COLUMNS);
             warehouse.staging().createEmpty(staging.orphans(), StoredStateSql.SHIPMENT_COLUMNS);
         });
-        List<WarehouseSql.Statement> statements = new WarehouseSql(warehouse.ddl()).baseCommit(staging, request.rebuild());
+        WarehouseSql sql = new WarehouseSql(warehouse.ddl());
+        if (sql.baseLoad() == WarehouseSql.BaseLoad.SWAP) {
+            // Built now, outside the transaction, so that the commit swaps the table in without writing a row of it.
+            run.log.run("index staged rows", () -> warehouse.staging().index(staging.timeline()));
+        }
+        List<WarehouseSql.Statement> statements = sql.baseCommit(staging, request.rebuild());
         RunContext.Committed done = run.commit("commit", new RunContext.CommitWork(w.type(), record, lease, files,
                 record.newestEvent(), statements, Map.of("window_start", Timestamp.from(w.start())), false), d -> "checkpoint " + d.checkpointAfter());
         LOG.debug("committed {} at checkpoint {}", w.runId(), done.checkpointAfter());

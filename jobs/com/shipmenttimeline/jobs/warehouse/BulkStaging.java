@@ -64,6 +64,13 @@ public final class BulkStaging {
         Sql.execute(connections, ddl.analyze(table));
     }
 
+    /** Builds a staged timeline table's indexes ({@link WarehouseDdl#timelineIndexes}), before a commit swaps it in. */
+    public void index(String table) {
+        for (String sql : ddl.timelineIndexes(table)) {
+            Sql.execute(connections, sql);
+        }
+    }
+
     /** Creates (or re-creates) an empty staging table, for a commit transaction to fill. */
     public void createEmpty(String table, List<TableColumn> columns) {
         stage(null, table, columns, 0);

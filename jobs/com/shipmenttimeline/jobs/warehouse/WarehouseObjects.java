@@ -55,6 +55,13 @@ public final class WarehouseObjects {
                     LOG.info("warehouse: {} filled with the state of {} shipments from the stored rows", ddl.qualified(o.name()), filled);
                 }
             }
+            if (ddl.swapsBase()) {
+                int moved = st.executeUpdate(ddl.moveBaseRowsToHistory());
+                if (moved > 0) {
+                    LOG.info("warehouse: moved {} rows that {} held itself to {} (a warehouse made by an older version; once)", moved,
+                            ddl.qualified(WarehouseTables.BASE), ddl.qualified(WarehouseTables.BASE_HISTORY));
+                }
+            }
         } catch (SQLException e) {
             throw new WarehouseException("cannot create the warehouse objects in schema " + ddl.schema(), e);
         }

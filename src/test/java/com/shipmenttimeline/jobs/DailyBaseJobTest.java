@@ -11,6 +11,7 @@ import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.jobs.warehouse.WarehouseException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -272,13 +273,18 @@ class DailyBaseJobTest {
         base(s, "--date", "2025-07-11");
         List<Map<String, Object>> before = TestWarehouse.query("SELECT * FROM " + t("shipment_timeline_base") + " ORDER BY event_id");
         long lakeVersion = new TimelineLake(SharedSpark.get(), s.paths().lake()).version(TimelineLake.BASE_TABLE);
-        // The warehouse refuses the next run's inserts from inside its transaction.
+        // The warehouse refuses the next run's quarantine insert from inside its transaction: after the
+        // base's window table was swapped, so the rollback has the swap's DDL to undo too.
         TestWarehouse.execute("CREATE FUNCTION " + schema + ".refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ LANGUAGE plpgsql");
-        TestWarehouse.execute("CREATE TRIGGER refuse BEFORE INSERT ON " + t("shipment_timeline_base") + " FOR EACH STATEMENT EXECUTE FUNCTION "
+        TestWarehouse.execute("CREATE TRIGGER refuse BEFORE INSERT ON " + t("quarantined_events") + " FOR EACH STATEMENT EXECUTE FUNCTION "
                 + schema + ".refuse()");
+        List<Map<String, Object>> window = TestWarehouse.query("SELECT * FROM " + t("shipment_timeline_base_window") + " ORDER BY event_id");
+        assertFalse(window.isEmpty());
 
         assertThrows(WarehouseException.class, () -> base(s, "--date", "2025-07-12"));
         assertEquals(before, TestWarehouse.query("SELECT * FROM " + t("shipment_timeline_base") + " ORDER BY event_id"));
+        assertEquals(window, TestWarehouse.query("SELECT * FROM " + t("shipment_timeline_base_window") + " ORDER BY event_id"),
+                "the previous window table is back in place");
         assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + t("processing_runs") + " WHERE status = 'failed'"));
         TimelineLake lake = new TimelineLake(SharedSpark.get(), s.paths().lake());
         assertTrue(lake.version(TimelineLake.BASE_TABLE) > lakeVersion, "the lake was written, then restored");

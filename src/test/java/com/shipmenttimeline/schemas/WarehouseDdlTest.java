@@ -1,6 +1,7 @@
 package com.shipmenttimeline.schemas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +33,12 @@ class WarehouseDdlTest {
                 "base and incremental");
         assertTrue(redshift.contains("CREATE VIEW st.shipment_timeline_realtime AS"), "a plain view by default");
         assertTrue(redshift.contains("PRIMARY KEY (shipment_id)\n) DISTKEY(shipment_id) SORTKEY(shipment_id)"), "the state table, by shipment");
+        assertFalse(redshift.contains("INHERITS"), "Redshift's base is one table");
+        String postgres = new WarehouseDdl(SqlDialect.POSTGRES, "st").script();
+        for (String child : List.of("shipment_timeline_base_history", "shipment_timeline_base_window")) {
+            assertTrue(postgres.contains("CREATE TABLE IF NOT EXISTS st." + child + " () INHERITS (st.shipment_timeline_base)"), child);
+            assertTrue(postgres.contains("CREATE UNIQUE INDEX IF NOT EXISTS " + child + "_event_id ON st." + child + " (event_id)"), child);
+        }
         String materialized = new WarehouseDdl(SqlDialect.REDSHIFT, "st", true).script();
         assertEquals(3, materialized.split("DISTKEY\\(shipment_id\\) SORTKEY\\(shipment_id, event_timestamp\\)").length - 1,
                 "base, incremental and the materialized view");

@@ -2,6 +2,7 @@ package com.shipmenttimeline.schemas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -12,12 +13,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Redshift rendering of each run's transaction. The PostgreSQL rendering runs for real in every
- * job test; these tests hold the Redshift one to the same text, and to the constructs Redshift
- * accepts inside a transaction (docs/design.md: TRUNCATE commits, REFRESH sees only committed rows).
+ * job test, and its insert rendering of the base commit in BaseSwapTest; these tests hold the
+ * Redshift one to that text, and to the constructs Redshift accepts inside a transaction
+ * (docs/design.md: TRUNCATE commits, REFRESH sees only committed rows).
  */
 class WarehouseSqlTest {
     private static final WarehouseSql REDSHIFT = new WarehouseSql(new WarehouseDdl(SqlDialect.REDSHIFT, "shipment_timeline"));
     private static final WarehouseSql POSTGRES = new WarehouseSql(new WarehouseDdl(SqlDialect.POSTGRES, "shipment_timeline"));
+    private static final WarehouseSql POSTGRES_INSERTING = new WarehouseSql(new WarehouseDdl(SqlDialect.POSTGRES, "shipment_timeline"),
+            WarehouseSql.BaseLoad.INSERT);
 
     private static final WarehouseSql.BaseStaging BASE_STAGING = new WarehouseSql.BaseStaging("stg_b_timeline", "stg_b_quarantine",
             "stg_b_state", "stg_b_orphans");
@@ -30,8 +34,31 @@ class WarehouseSqlTest {
     }
 
     @Test
-    void redshiftRunsTheSameTransactionTextThatPostgresRunsInTheJobTests() {
-        assertEquals(transactions(POSTGRES), transactions(REDSHIFT));
+    void redshiftRunsTheSameTransactionTextThatPostgresRunsWhenItInserts() {
+        assertEquals(WarehouseSql.BaseLoad.INSERT, REDSHIFT.baseLoad());
+        assertEquals(transactions(POSTGRES_INSERTING), transactions(REDSHIFT));
+    }
+
+    @Test
+    void postgresSwapsTheBaseAndDiffersFromTheInsertOnlyThere() {
+        assertEquals(WarehouseSql.BaseLoad.SWAP, POSTGRES.baseLoad());
+        List<WarehouseSql.Statement> swap = POSTGRES.baseCommit(BASE_STAGING, false);
+        List<WarehouseSql.Statement> insert = POSTGRES_INSERTING.baseCommit(BASE_STAGING, false);
+        List<String> onlyInSwap = swap.stream().filter(s -> !insert.contains(s)).map(s -> s.sql().split(" ")[0] + " " + s.sql().split(" ")[2]).toList();
+        assertEquals(List.of("DELETE shipment_timeline.shipment_timeline_base_history", "DELETE shipment_timeline.shipment_timeline_base_history",
+                "INSERT shipment_timeline.shipment_timeline_base_history", "DROP shipment_timeline.shipment_timeline_base_window",
+                "ALTER shipment_timeline.stg_b_timeline", "ALTER shipment_timeline.stg_b_timeline_event_id",
+                "ALTER shipment_timeline.stg_b_timeline_shipment_ts", "ALTER shipment_timeline.stg_b_timeline_ts",
+                "ALTER shipment_timeline.shipment_timeline_base_window"), onlyInSwap);
+        int lastUseOfStaged = 0;
+        for (int i = 0; i < swap.size(); i++) {
+            if (swap.get(i).sql().contains("stg_b_timeline ") || swap.get(i).sql().endsWith("stg_b_timeline s)")) {
+                lastUseOfStaged = i;
+            }
+        }
+        assertTrue(swap.get(lastUseOfStaged).sql().startsWith("ALTER TABLE shipment_timeline.stg_b_timeline RENAME"),
+                "nothing reads the staged table by its name after the rename: " + swap.get(lastUseOfStaged).sql());
+        assertThrows(IllegalArgumentException.class, () -> new WarehouseSql(new WarehouseDdl(SqlDialect.REDSHIFT, "st"), WarehouseSql.BaseLoad.SWAP));
     }
 
     @Test
@@ -60,6 +87,7 @@ class WarehouseSqlTest {
     @Test
     void theBaseCommitNotesTheOrphansDeletesThenInsertsAndRecomputesTheOrphansLast() {
         List<WarehouseSql.Statement> base = REDSHIFT.baseCommit(BASE_STAGING, false);
+        assertEquals(base, POSTGRES_INSERTING.baseCommit(BASE_STAGING, false));
         List<String> verbs = base.stream().map(s -> s.sql().split(" ")[0] + " " + s.sql().split(" ")[2]).toList();
         assertEquals(List.of("INSERT shipment_timeline.stg_b_orphans", "INSERT shipment_timeline.stg_b_orphans",
                 "INSERT shipment_timeline.stg_b_orphans", "DELETE shipment_timeline.shipment_timeline_state",
