@@ -240,6 +240,48 @@ class EmrDeploymentTest {
         assertEquals("redshift-temp/", r.get("ProcessedBucket").at("/Properties/LifecycleConfiguration/Rules/0/Prefix").asText());
     }
 
+    @Test
+    void theDashboardShowsWhatTheCodePublishesAndTheAlarmsStates() throws Exception {
+        JsonNode r = template().get("Resources");
+        JsonNode body = JSON.readTree(r.get("Dashboard").at("/Properties/DashboardBody/Fn::Sub").asText());
+        Set<String> shown = new java.util.TreeSet<>();
+        Set<String> reasons = new java.util.TreeSet<>();
+        List<String> alarms = new ArrayList<>();
+        for (JsonNode widget : body.get("widgets")) {
+            if (widget.get("type").asText().equals("alarm")) {
+                widget.at("/properties/alarms").forEach(a -> alarms.add(a.asText()));
+                continue;
+            }
+            assertEquals("metric", widget.get("type").asText());
+            for (JsonNode metric : widget.at("/properties/metrics")) {
+                String where = widget.at("/properties/title").asText() + ": " + metric;
+                assertEquals("ShipmentTimeline", metric.get(0).asText(), where);
+                String name = metric.get(1).asText();
+                assertTrue(com.shipmenttimeline.jobs.metrics.RunMetrics.NAMES.contains(name), "the code publishes " + where);
+                assertEquals("Environment", metric.get(2).asText(), where);
+                assertEquals("${Environment}", metric.get(3).asText(), where);
+                if (metric.size() > 5) {
+                    assertEquals("Reason", metric.get(4).asText(), where);
+                    assertEquals(com.shipmenttimeline.jobs.metrics.RunMetrics.QUARANTINED, name, where);
+                    reasons.add(metric.get(5).asText());
+                }
+                shown.add(name);
+            }
+        }
+        assertEquals(new java.util.TreeSet<>(List.of("ProcessingLagSeconds", "ThroughputEventsPerMinute", "ErrorRatePercent", "QuarantinedEvents",
+                "MissingEvents", "EstimatedCostUSD", "RunsFailed", "DurationSeconds")), shown, "lag, throughput, error rate by reason, missing"
+                + " events, cost, runs failed and batch duration (issue: a CloudWatch dashboard)");
+        assertEquals(java.util.Arrays.stream(com.shipmenttimeline.schemas.QuarantineReason.values()).map(Enum::name)
+                .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)), reasons, "every quarantine reason");
+        List<String> alarmResources = new ArrayList<>();
+        r.fieldNames().forEachRemaining(n -> {
+            if (r.get(n).get("Type").asText().equals("AWS::CloudWatch::Alarm")) {
+                alarmResources.add("${" + n + ".Arn}");
+            }
+        });
+        assertEquals(alarmResources, alarms, "the alarm widget shows every alarm");
+    }
+
     /** Every step: the files for `aws emr add-steps` and the ones the schedules and the state machine add. */
     private static Map<String, JsonNode> allSteps() throws Exception {
         Map<String, JsonNode> steps = new LinkedHashMap<>();
