@@ -117,6 +117,22 @@ public final class LedgerSql {
                 + t(WarehouseTables.INCREMENTAL) + " i WHERE i.event_id = l.event_id)");
     }
 
+    /** The newest event the realtime view shows (data freshness is now minus this). */
+    public WarehouseSql.Statement newestEventInView() {
+        return st("SELECT MAX(event_timestamp) FROM " + t(WarehouseTables.REALTIME_VIEW));
+    }
+
+    /** The shipment the monitor's probe reads: the first by id in the state table (its key, so found by index or sort key). */
+    public WarehouseSql.Statement probeShipment() {
+        return st("SELECT MIN(shipment_id) FROM " + t(WarehouseTables.STATE));
+    }
+
+    /** The monitor's probe: one shipment's timeline from the realtime view, as a dashboard would read it. */
+    public WarehouseSql.Statement shipmentTimeline() {
+        return st("SELECT event_sequence, event_timestamp, status, location_id FROM " + t(WarehouseTables.REALTIME_VIEW)
+                + " WHERE shipment_id = ? ORDER BY event_sequence", "shipment_id");
+    }
+
     /** The lease row, created once. */
     public WarehouseSql.Statement createLease() {
         String table = t(WarehouseTables.LEASE);

@@ -33,4 +33,9 @@ public final class RunColumns {
     public static final String ERROR_RATE = "error_rate";
     public static final String MISSING_EVENTS = "missing_events";
     public static final String ESTIMATED_COST_USD = "estimated_cost_usd";
+    public static final String COST_PER_EVENT_USD = "cost_per_event_usd";
+    /** What Spark measured of the run's tasks: CPU time, the largest task's peak execution memory, bytes shuffled. */
+    public static final String SPARK_CPU_SECONDS = "spark_executor_cpu_seconds";
+    public static final String SPARK_PEAK_TASK_MEMORY_BYTES = "spark_peak_task_memory_bytes";
+    public static final String SPARK_SHUFFLE_WRITE_BYTES = "spark_shuffle_write_bytes";
 }

@@ -120,6 +120,10 @@ public final class WarehouseTables {
         cols.add(TableColumn.of(RunColumns.ERROR_RATE, DOUBLE));
         cols.add(TableColumn.of(RunColumns.MISSING_EVENTS, BIGINT));
         cols.add(TableColumn.of(RunColumns.ESTIMATED_COST_USD, DOUBLE));
+        cols.add(TableColumn.of(RunColumns.COST_PER_EVENT_USD, DOUBLE));
+        cols.add(TableColumn.of(RunColumns.SPARK_CPU_SECONDS, DOUBLE));
+        cols.add(TableColumn.of(RunColumns.SPARK_PEAK_TASK_MEMORY_BYTES, BIGINT));
+        cols.add(TableColumn.of(RunColumns.SPARK_SHUFFLE_WRITE_BYTES, BIGINT));
         return List.copyOf(cols);
     }
 }

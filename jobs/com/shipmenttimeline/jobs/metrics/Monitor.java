@@ -25,6 +25,11 @@ import java.util.Optional;
  *   <li>missing_events: late events not yet in the timeline; WARNING.
  *   <li>daily_cost: the estimated cost of the last 24 hours' runs; INFO.
  * </ul>
+ *
+ * <p>And two figures with no alert of their own (always OK): data_freshness, now minus the newest
+ * event the realtime view shows (what a reader sees, where processing_lag is what the jobs
+ * committed), and view_query, the time of a fixed probe that reads one shipment's timeline from the
+ * view.
  */
 public final class Monitor {
     public enum Severity { OK, INFO, WARNING, CRITICAL }
@@ -68,6 +73,13 @@ public final class Monitor {
             double cost = Math.round(day.estimatedCostUsd() * 1_000_000) / 1_000_000.0;
             out.add(new Condition("daily_cost", cost > limits.maxDailyCost() ? Severity.INFO : Severity.OK,
                     String.format(Locale.ROOT, "$%.2f estimated in 24 h", cost), String.format(Locale.ROOT, "$%.2f", limits.maxDailyCost()), cost));
+            Optional<Instant> newest = warehouse.ledger().newestEventInView(c);
+            out.add(newest.map(n -> new Condition("data_freshness", Severity.OK, minutes(Duration.between(n, now)) + " (newest event in the view "
+                    + n + ")", "none", Duration.between(n, now).toMillis() / 1000.0))
+                    .orElse(new Condition("data_freshness", Severity.OK, "the view shows no event yet", "none", Double.NaN)));
+            Optional<Double> probe = warehouse.ledger().timeViewProbe(c);
+            out.add(probe.map(ms -> new Condition("view_query", Severity.OK, String.format(Locale.ROOT, "%.1f ms to read one shipment's timeline", ms),
+                    "none", ms)).orElse(new Condition("view_query", Severity.OK, "no shipment stored yet", "none", Double.NaN)));
             return out;
         } catch (SQLException e) {
             throw new WarehouseException("cannot read the checkpoint and run history", e);
@@ -84,14 +96,19 @@ public final class Monitor {
         return conditions.stream().anyMatch(c -> c.severity() == Severity.CRITICAL);
     }
 
-    /** The figures the alarms watch between runs: lag and missing events. */
+    /** The figures the alarms and the dashboard watch between runs: lag, missing events, data freshness and the view probe's time. */
     public static List<MetricValue> data(List<Condition> conditions) {
         List<MetricValue> d = new ArrayList<>();
         for (Condition c : conditions) {
-            if (c.name().equals("processing_lag") && !Double.isNaN(c.figure())) {
-                d.add(new MetricValue(RunMetrics.PROCESSING_LAG, c.figure(), "Seconds", java.util.Map.of()));
-            } else if (c.name().equals("missing_events")) {
-                d.add(new MetricValue(RunMetrics.MISSING, c.figure(), "Count", java.util.Map.of()));
+            if (Double.isNaN(c.figure())) {
+                continue;
+            }
+            switch (c.name()) {
+                case "processing_lag" -> d.add(new MetricValue(RunMetrics.PROCESSING_LAG, c.figure(), "Seconds", java.util.Map.of()));
+                case "missing_events" -> d.add(new MetricValue(RunMetrics.MISSING, c.figure(), "Count", java.util.Map.of()));
+                case "data_freshness" -> d.add(new MetricValue(RunMetrics.DATA_FRESHNESS, c.figure(), "Seconds", java.util.Map.of()));
+                case "view_query" -> d.add(new MetricValue(RunMetrics.VIEW_QUERY, c.figure(), "Milliseconds", java.util.Map.of()));
+                default -> { }
             }
         }
         return d;

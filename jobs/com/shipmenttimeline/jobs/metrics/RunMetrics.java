@@ -32,10 +32,14 @@ public final class RunMetrics {
     public static final String DURATION = "DurationSeconds";
     public static final String COST = "EstimatedCostUSD";
     public static final String RUNS_FAILED = "RunsFailed";
+    public static final String COST_PER_EVENT = "CostPerEventUSD";
+    /** The monitor's: now minus the newest event in the realtime view, and its timed probe query by shipment. */
+    public static final String DATA_FRESHNESS = "DataFreshnessSeconds";
+    public static final String VIEW_QUERY = "ViewQueryMilliseconds";
 
     /** Every metric name the jobs and the monitor publish. */
     public static final List<String> NAMES = List.of(PROCESSING_LAG, THROUGHPUT, ERROR_RATE, QUARANTINED, LATE, MISSING, ROWS_WRITTEN,
-            DURATION, COST, RUNS_FAILED);
+            DURATION, COST, RUNS_FAILED, COST_PER_EVENT, DATA_FRESHNESS, VIEW_QUERY);
 
     private RunMetrics() {}
 
@@ -57,6 +61,9 @@ public final class RunMetrics {
         d.add(MetricValue.of(ROWS_WRITTEN, r.counts().timeline(), "Count"));
         d.add(MetricValue.of(DURATION, r.durationSeconds(), "Seconds"));
         d.add(MetricValue.of(COST, f.estimatedCostUsd(), "None"));
+        if (f.costPerEventUsd() != null) {
+            d.add(MetricValue.of(COST_PER_EVENT, f.costPerEventUsd(), "None"));
+        }
         return d;
     }
 

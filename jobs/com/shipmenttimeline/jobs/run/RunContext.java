@@ -1,6 +1,7 @@
 package com.shipmenttimeline.jobs.run;
 
 import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.metrics.SparkUsage;
 import com.shipmenttimeline.jobs.source.InputFileException;
 import com.shipmenttimeline.jobs.source.RawFile;
 import com.shipmenttimeline.jobs.warehouse.Ledger;
@@ -40,6 +41,7 @@ final class RunContext implements AutoCloseable {
     private final String stagingOwner;
     private final List<String> stagingTables = new ArrayList<>();
     private final List<Dataset<Row>> cached = new ArrayList<>();
+    private final SparkUsage usage;
 
     /**
      * @param stagingOwner the run id whose staging tables these are (a batch's own id for a batch)
@@ -51,6 +53,7 @@ final class RunContext implements AutoCloseable {
         this.clock = clock;
         this.log = log;
         this.stagingOwner = stagingOwner;
+        this.usage = SparkUsage.start(spark.sparkContext());
     }
 
     /** A context for one batch of this run: the same session and log, staging tables of the batch's own. */
@@ -80,6 +83,7 @@ final class RunContext implements AutoCloseable {
     public void close() {
         warehouse.staging().drop(stagingTables.toArray(String[]::new));
         cached.forEach(Dataset::unpersist);
+        usage.close();
     }
 
     /** Runs a Spark action, turning a failure to read an input file into an {@link InputFileException}. */
@@ -128,6 +132,7 @@ final class RunContext implements AutoCloseable {
      */
     Committed commit(String stage, CommitWork w, Function<Committed, String> describe) {
         RunPoints.reached(RunPoints.BEFORE_COMMIT);
+        RunRecord.SparkFigures sparkFigures = usage.figures(); // before the transaction: it may wait for Spark's listener bus
         RunRecord[] done = new RunRecord[1];
         Committed result = log.run(stage, () -> warehouse.transactions().commitRun(w.record().runId(), c -> {
             w.lease().assertHeld(c);
@@ -142,7 +147,7 @@ final class RunContext implements AutoCloseable {
             Instant now = clock.instant();
             ledger().recordFiles(c, w.files().stream().map(RawFile::path).toList(), w.record().runId(), w.type(), now);
             ledger().setCheckpoint(c, after, w.type(), w.record().runId(), now);
-            done[0] = w.record().checkpoints(before.orElse(null), after)
+            done[0] = w.record().checkpoints(before.orElse(null), after).spark(sparkFigures)
                     .succeeded(now, ledger().missingEvents(c), settings.metrics().clusterCostPerHour());
             ledger().insertRun(c, done[0]);
             RunPoints.reached(RunPoints.IN_TRANSACTION);

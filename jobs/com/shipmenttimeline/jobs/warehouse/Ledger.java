@@ -169,6 +169,26 @@ public final class Ledger {
         return Sql.rows(c, sql.missingEvents(), Map.of(), rs -> rs.getLong(1)).get(0);
     }
 
+    /** The newest event the realtime view shows, if any. */
+    public Optional<Instant> newestEventInView(Connection c) throws SQLException {
+        return Sql.rows(c, sql.newestEventInView(), Map.of(), rs -> Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant))
+                .get(0);
+    }
+
+    /**
+     * Reads one shipment's timeline from the realtime view (the first shipment of the state table) and
+     * returns how long that took, in milliseconds; empty when no shipment is stored.
+     */
+    public Optional<Double> timeViewProbe(Connection c) throws SQLException {
+        Optional<String> shipment = Sql.rows(c, sql.probeShipment(), Map.of(), rs -> Optional.ofNullable(rs.getString(1))).get(0);
+        if (shipment.isEmpty()) {
+            return Optional.empty();
+        }
+        long t0 = System.nanoTime();
+        Sql.rows(c, sql.shipmentTimeline(), Map.of("shipment_id", shipment.get()), rs -> rs.getLong(1));
+        return Optional.of((System.nanoTime() - t0) / 1e6);
+    }
+
     /** Sums over the succeeded runs finished since a time. */
     public record RunTotals(long quarantined, long read, double estimatedCostUsd) {}
 

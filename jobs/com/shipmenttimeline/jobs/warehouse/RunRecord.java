@@ -28,11 +28,15 @@ public record RunRecord(String runId, ProcessType processType, String status, In
     /**
      * The run's metrics from its counts and timings: processing lag (finish minus the newest event in
      * the timeline, the checkpoint; null without a checkpoint), throughput (rows read a minute), error
-     * rate (quarantined over read), the warehouse's missing events, and the estimated cost (duration
-     * times the cluster's hourly cost).
+     * rate (quarantined over read), the warehouse's missing events, the estimated cost (duration
+     * times the cluster's hourly cost) and that cost per row read (null when none was read), and
+     * what Spark measured of the run's tasks (null when not measured).
      */
     public record Figures(Double processingLagSeconds, double throughputPerMinute, double errorRate, long missingEvents,
-            double estimatedCostUsd) {}
+            double estimatedCostUsd, Double costPerEventUsd, SparkFigures spark) {}
+
+    /** What Spark measured of a run's tasks: executor CPU time, the largest task's peak execution memory, shuffle bytes written. */
+    public record SparkFigures(double executorCpuSeconds, long peakTaskMemoryBytes, long shuffleWriteBytes) {}
 
     public static Builder start(String runId, ProcessType processType, Instant startedAt) {
         return new Builder(runId, processType, startedAt);
@@ -67,6 +71,11 @@ public record RunRecord(String runId, ProcessType processType, String status, In
         m.put(RunColumns.ERROR_RATE, figures == null ? null : figures.errorRate());
         m.put(RunColumns.MISSING_EVENTS, figures == null ? null : figures.missingEvents());
         m.put(RunColumns.ESTIMATED_COST_USD, figures == null ? null : figures.estimatedCostUsd());
+        m.put(RunColumns.COST_PER_EVENT_USD, figures == null ? null : figures.costPerEventUsd());
+        SparkFigures sf = figures == null ? null : figures.spark();
+        m.put(RunColumns.SPARK_CPU_SECONDS, sf == null ? null : sf.executorCpuSeconds());
+        m.put(RunColumns.SPARK_PEAK_TASK_MEMORY_BYTES, sf == null ? null : sf.peakTaskMemoryBytes());
+        m.put(RunColumns.SPARK_SHUFFLE_WRITE_BYTES, sf == null ? null : sf.shuffleWriteBytes());
         return m;
     }
 
@@ -89,6 +98,7 @@ public record RunRecord(String runId, ProcessType processType, String status, In
         private Instant checkpointAfter;
         private Instant maxEventTimestamp;
         private String note;
+        private SparkFigures spark;
 
         private Builder(String runId, ProcessType processType, Instant startedAt) {
             this.runId = runId;
@@ -142,6 +152,12 @@ public record RunRecord(String runId, ProcessType processType, String status, In
             return this;
         }
 
+        /** What Spark measured of the run's tasks, set just before the commit. */
+        public Builder spark(SparkFigures value) {
+            spark = value;
+            return this;
+        }
+
         /** A line for {@code error_message} on a run that succeeded (what a replay reset deleted). */
         public Builder note(String value) {
             note = value;
@@ -159,8 +175,9 @@ public record RunRecord(String runId, ProcessType processType, String status, In
             long read = counts == null ? 0 : counts.read();
             long quarantined = counts == null ? 0 : counts.quarantined();
             Double lag = checkpointAfter == null ? null : Math.max(0, finishedAt.toEpochMilli() - checkpointAfter.toEpochMilli()) / 1000.0;
+            double cost = seconds / 3600.0 * clusterCostPerHour;
             Figures f = new Figures(lag, seconds > 0 ? read * 60.0 / seconds : 0.0, read > 0 ? (double) quarantined / read : 0.0,
-                    missingEvents, seconds / 3600.0 * clusterCostPerHour);
+                    missingEvents, cost, read > 0 ? cost / read : null, spark);
             return build(SUCCEEDED, finishedAt, note, f);
         }
 

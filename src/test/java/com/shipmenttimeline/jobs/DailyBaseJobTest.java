@@ -128,6 +128,11 @@ class DailyBaseJobTest {
         assertEquals(Timestamp.from(Instant.parse("2025-07-02T00:00:00Z")), run.get("window_start"));
         assertTrue((long) run.get("quarantined") > 0 && (long) run.get("duplicates") > 0, "the sample carries defects: " + run);
         assertTrue((long) run.get("unknown_location") > 0, "the sample has unknown locations");
+        // What Spark measured of the run's tasks, and the cost per row read (issue: the metrics the document lists).
+        assertTrue((double) run.get("spark_executor_cpu_seconds") > 0, "executor CPU time: " + run);
+        assertTrue((long) run.get("spark_shuffle_write_bytes") > 0, "the run shuffles by shipment: " + run);
+        assertTrue((long) run.get("spark_peak_task_memory_bytes") > 0, "its window sorts in memory: " + run);
+        assertEquals((double) run.get("estimated_cost_usd") / (long) run.get("rows_read"), (double) run.get("cost_per_event_usd"), 1e-15);
 
         List<Map<String, Object>> view = view();
         assertEquals((long) run.get("timeline_rows"), view.size());

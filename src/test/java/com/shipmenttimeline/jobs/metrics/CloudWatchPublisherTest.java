@@ -123,6 +123,7 @@ class CloudWatchPublisherTest {
         assertEquals(900.0, plain.get(RunMetrics.ROWS_WRITTEN));
         assertEquals(120.0, plain.get(RunMetrics.DURATION));
         assertEquals(0.1, plain.get(RunMetrics.COST), 1e-9, "2 minutes at 3 USD an hour");
+        assertEquals(0.0001, plain.get(RunMetrics.COST_PER_EVENT), 1e-12, "0.1 USD over 1000 rows read");
         assertEquals(40.0, byReason.get("Reason=MALFORMED"));
         assertEquals(20.0, byReason.get("Reason=MISSING_STATUS"));
         assertEquals(0.0, byReason.get("Reason=TOO_LATE"));

@@ -47,13 +47,15 @@ class MonitorTest {
     }
 
     @Test
-    void aHealthyPipelinePrintsFourOkLinesAndExitsZero() {
+    void aHealthyPipelinePrintsSixOkLinesAndExitsZero() {
         checkpoint("2025-07-12 09:50:00");
         run("r1", "2025-07-12 09:55:00", 10_000, 100, 1.25);
         Object[] r = monitor("2025-07-12T10:00:00Z");
         String text = (String) r[1];
         assertEquals(0, r[0], text);
-        assertEquals(4, text.lines().filter(l -> l.startsWith("OK")).count(), text);
+        assertEquals(6, text.lines().filter(l -> l.startsWith("OK")).count(), text);
+        assertTrue(text.contains("OK       data_freshness  the view shows no event yet"), text);
+        assertTrue(text.contains("OK       view_query      no shipment stored yet"), text);
         assertTrue(text.contains("processing_lag  10.0 min behind"), text);
         assertTrue(text.contains("1.00% (100 quarantined of 10000 read in 24 h)"), text);
         assertTrue(text.contains("$1.25 estimated in 24 h"), text);
@@ -80,6 +82,23 @@ class MonitorTest {
         Object[] relaxed = monitor("2025-07-12T10:00:00Z", "monitor.max-error-rate=0.06", "monitor.max-lag=2h", "monitor.max-daily-cost=200");
         assertEquals(0, relaxed[0], (String) relaxed[1]);
         assertTrue(((String) relaxed[1]).contains("OK       missing_events  1000 late events"), (String) relaxed[1]);
+    }
+
+    @Test
+    void dataFreshnessIsTheNewestEventInTheViewAndTheProbeReadsOneShipmentFromIt() {
+        checkpoint("2025-07-12 09:50:00");
+        TestWarehouse.execute("INSERT INTO " + schema + ".shipment_timeline_incremental (shipment_id, event_id, event_timestamp, event_sequence,"
+                + " status, cumulative_transit_hours, is_location_change, status_start_timestamp, time_in_status_seconds, is_past_promise,"
+                + " processed_timestamp, process_type, incremental_batch_id, incremental_processed_at) VALUES ('S1', 'e1', TIMESTAMP"
+                + " '2025-07-12 09:30:00', 1, 'PICKED_UP', 0, false, TIMESTAMP '2025-07-12 09:30:00', 0, false, now(), 'incremental', 'b', now())");
+        TestWarehouse.execute("INSERT INTO " + schema + ".shipment_timeline_state VALUES ('S1', 1, TIMESTAMP '2025-07-12 09:30:00', 'e1',"
+                + " 'PICKED_UP', NULL, TIMESTAMP '2025-07-12 09:30:00', TIMESTAMP '2025-07-12 09:30:00')");
+        Object[] r = monitor("2025-07-12T10:00:00Z");
+        String text = (String) r[1];
+        assertEquals(0, r[0], text);
+        assertTrue(text.contains("OK       data_freshness  30.0 min (newest event in the view 2025-07-12T09:30:00Z)"), text);
+        assertTrue(text.matches("(?s).*OK       view_query      [0-9.]+ ms to read one shipment's timeline.*"), text);
+        assertTrue(text.contains("processing_lag  10.0 min behind"), "the checkpoint and the view are different clocks: " + text);
     }
 
     @Test
