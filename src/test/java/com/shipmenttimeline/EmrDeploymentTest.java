@@ -174,6 +174,10 @@ class EmrDeploymentTest {
         expected.put("IncrementalStateMachineRole", Set.of("elasticmapreduce:ListSteps", "elasticmapreduce:AddJobFlowSteps",
                 "elasticmapreduce:DescribeStep")); // add the incremental step unless one is already waiting
         expected.put("IncrementalTriggerRole", Set.of("states:StartExecution")); // EventBridge on new raw objects
+        expected.put("ReplicationRole", Set.of("s3:GetReplicationConfiguration", "s3:ListBucket", // S3 replication reads the
+                "s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", // source buckets' versions,
+                "s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", // writes the DR replicas,
+                "kms:Decrypt", "kms:Encrypt")); // decrypts with the data key, encrypts with the DR key (each only through S3)
 
         JsonNode resources = template().get("Resources");
         Map<String, Set<String>> actual = new LinkedHashMap<>();
@@ -269,8 +273,9 @@ class EmrDeploymentTest {
             }
         }
         assertEquals(new java.util.TreeSet<>(List.of("ProcessingLagSeconds", "ThroughputEventsPerMinute", "ErrorRatePercent", "QuarantinedEvents",
-                "MissingEvents", "EstimatedCostUSD", "RunsFailed", "DurationSeconds")), shown, "lag, throughput, error rate by reason, missing"
-                + " events, cost, runs failed and batch duration (issue: a CloudWatch dashboard)");
+                "MissingEvents", "EstimatedCostUSD", "RunsFailed", "DurationSeconds", "DataFreshnessSeconds", "ViewQueryMilliseconds",
+                "CostPerEventUSD")), shown, "lag, throughput, error rate by reason, missing events, cost, runs failed and batch duration"
+                + " (issue: a CloudWatch dashboard), and the freshness, view query time and cost per event the monitor and runs publish");
         assertEquals(java.util.Arrays.stream(com.shipmenttimeline.schemas.QuarantineReason.values()).map(Enum::name)
                 .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)), reasons, "every quarantine reason");
         List<String> alarmResources = new ArrayList<>();
@@ -280,6 +285,81 @@ class EmrDeploymentTest {
             }
         });
         assertEquals(alarmResources, alarms, "the alarm widget shows every alarm");
+    }
+
+    @Test
+    void withADrRegionTheRawAndConfigBucketsReplicateThereEncrypted() throws Exception {
+        JsonNode r = template().get("Resources");
+        assertEquals("ReplicatesToDr", r.get("ReplicationRole").get("Condition").asText(), "no DR region, no role");
+        for (String bucket : List.of("RawBucket", "ConfigBucket")) {
+            JsonNode p = r.get(bucket).get("Properties");
+            assertEquals("Enabled", p.at("/VersioningConfiguration/Status").asText(), bucket + ": replication needs versioning");
+            JsonNode when = p.at("/ReplicationConfiguration/Fn::If");
+            assertEquals("ReplicatesToDr", when.get(0).asText(), bucket);
+            assertEquals("AWS::NoValue", when.at("/2/Ref").asText(), bucket + ": nothing without a DR region");
+            JsonNode rule = when.at("/1/Rules/0");
+            assertEquals("ReplicationRole", when.at("/1/Role/Fn::GetAtt/0").asText(), bucket);
+            assertEquals("Enabled", rule.at("/SourceSelectionCriteria/SseKmsEncryptedObjects/Status").asText(), bucket + ": SSE-KMS objects too");
+            assertEquals("DrReplicaKeyArn", rule.at("/Destination/EncryptionConfiguration/ReplicaKmsKeyID/Ref").asText(), bucket);
+            assertTrue(rule.at("/Destination/Bucket/Fn::Sub").asText().contains(bucket.equals("RawBucket") ? "${DrRawReplicaBucket}"
+                    : "${DrConfigReplicaBucket}"), bucket);
+        }
+        for (JsonNode st : r.get("ReplicationRole").at("/Properties/Policies/0/PolicyDocument/Statement")) {
+            if (texts(st.get("Action")).stream().anyMatch(a -> a.startsWith("kms:"))) {
+                assertTrue(st.at("/Condition/StringLike/kms:ViaService/Fn::Sub").asText().startsWith("s3."),
+                        "the keys are used only through S3: " + st);
+            }
+        }
+    }
+
+    @Test
+    void everyBucketIsEncryptedPrivateAndTlsOnly() throws Exception {
+        JsonNode r = template().get("Resources");
+        Map<String, String> tlsOnly = new LinkedHashMap<>();
+        r.fields().forEachRemaining(res -> {
+            JsonNode p = res.getValue().path("Properties");
+            if (res.getValue().get("Type").asText().equals("AWS::S3::BucketPolicy")) {
+                for (JsonNode st : p.at("/PolicyDocument/Statement")) {
+                    if (st.path("Effect").asText().equals("Deny") && st.at("/Condition/Bool/aws:SecureTransport").asText().equals("false")) {
+                        tlsOnly.put(p.at("/Bucket/Ref").asText(), res.getKey());
+                    }
+                }
+            }
+        });
+        List<String> buckets = new ArrayList<>();
+        r.fields().forEachRemaining(res -> {
+            if (!res.getValue().get("Type").asText().equals("AWS::S3::Bucket")) {
+                return;
+            }
+            String name = res.getKey();
+            buckets.add(name);
+            JsonNode p = res.getValue().get("Properties");
+            String sse = p.at("/BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault/SSEAlgorithm").asText();
+            // Redshift's audit logging takes only S3-managed keys; every other bucket has the stack's KMS key.
+            assertEquals(name.equals("AuditLogBucket") ? "AES256" : "aws:kms", sse, name);
+            for (String block : List.of("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")) {
+                assertTrue(p.at("/PublicAccessBlockConfiguration/" + block).asBoolean(), name + " " + block);
+            }
+            assertTrue(tlsOnly.containsKey(name), name + " refuses plain HTTP");
+        });
+        assertEquals(List.of("RawBucket", "ProcessedBucket", "ConfigBucket", "AuditLogBucket"), buckets);
+    }
+
+    @Test
+    void theAuditLogBucketTakesOnlyTheClustersLogsAndKeepsThemForTheRetention() throws Exception {
+        JsonNode r = template().get("Resources");
+        assertEquals("AuditLogRetentionDays", r.get("AuditLogBucket").at("/Properties/LifecycleConfiguration/Rules/0/ExpirationInDays/Ref").asText());
+        assertEquals(731, template().at("/Parameters/AuditLogRetentionDays/Default").asInt(), "two years");
+        List<String> grants = new ArrayList<>();
+        for (JsonNode st : r.get("AuditLogBucketPolicy").at("/Properties/PolicyDocument/Statement")) {
+            if (st.path("Effect").asText().equals("Allow")) {
+                assertEquals("redshift.amazonaws.com", st.at("/Principal/Service").asText());
+                assertTrue(st.at("/Condition/StringEquals/aws:SourceArn/Fn::Sub").asText().endsWith(":cluster:${RedshiftClusterIdentifier}"),
+                        "only the stack's cluster: " + st);
+                grants.add(st.get("Action").asText());
+            }
+        }
+        assertEquals(List.of("s3:PutObject", "s3:GetBucketAcl"), grants);
     }
 
     /** Every step: the files for `aws emr add-steps` and the ones the schedules and the state machine add. */
