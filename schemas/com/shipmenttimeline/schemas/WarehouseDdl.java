@@ -128,14 +128,8 @@ public final class WarehouseDdl {
         if (dialect != SqlDialect.POSTGRES) {
             return List.of();
         }
-        List<String> keys = List.of("UNIQUE INDEX|event_id", "INDEX|shipment_id, event_timestamp, event_id", "INDEX|event_timestamp");
-        List<String> statements = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            String[] kindAndColumns = keys.get(i).split("\\|");
-            statements.add("CREATE " + kindAndColumns[0] + " IF NOT EXISTS " + table + TIMELINE_INDEX_SUFFIXES.get(i) + " ON " + qualified(table)
-                    + " (" + kindAndColumns[1] + ")");
-        }
-        return statements;
+        return TIMELINE_INDEXES.stream().map(i -> "CREATE " + (i.unique() ? "UNIQUE " : "") + "INDEX IF NOT EXISTS " + table + i.suffix()
+                + " ON " + qualified(table) + " (" + i.columns() + ")").toList();
     }
 
     /**
@@ -149,8 +143,16 @@ public final class WarehouseDdl {
                 + qualified(WarehouseTables.BASE_HISTORY) + " (" + columns + ") SELECT " + columns + " FROM moved";
     }
 
+    /** One index of a timeline table: named {@code <table><suffix>}. */
+    private record TimelineIndex(String suffix, boolean unique, String columns) {}
+
+    private static final List<TimelineIndex> TIMELINE_INDEXES = List.of(
+            new TimelineIndex("_event_id", true, "event_id"),
+            new TimelineIndex("_shipment_ts", false, "shipment_id, event_timestamp, event_id"),
+            new TimelineIndex("_ts", false, "event_timestamp"));
+
     /** The suffixes {@link #timelineIndexes} appends to a table's name to name its indexes. */
-    public static final List<String> TIMELINE_INDEX_SUFFIXES = List.of("_event_id", "_shipment_ts", "_ts");
+    public static final List<String> TIMELINE_INDEX_SUFFIXES = TIMELINE_INDEXES.stream().map(TimelineIndex::suffix).toList();
 
     /** A staging table with the given columns, for loads that a transaction then moves into place. */
     public String createStagingTable(String name, List<TableColumn> columns) {

@@ -164,11 +164,10 @@ class BaseSwapTest {
                     "an event is in one of the two: " + context);
             assertEquals(0, TestWarehouse.count("SELECT count(*) FROM " + history + " WHERE event_timestamp >= '"
                     + Timestamp.from(windowStart) + "'"), context);
-            Map<String, Object> indexes = new LinkedHashMap<>();
-            TestWarehouse.query("SELECT indexname FROM pg_indexes WHERE schemaname = '" + schema + "' AND tablename = '"
-                    + WarehouseTables.BASE_WINDOW + "' ORDER BY indexname").forEach(row -> indexes.put((String) row.get("indexname"), row));
+            List<Object> indexes = TestWarehouse.query("SELECT indexname FROM pg_indexes WHERE schemaname = '" + schema + "' AND tablename = '"
+                    + WarehouseTables.BASE_WINDOW + "' ORDER BY indexname").stream().map(row -> row.get("indexname")).toList();
             assertEquals(List.of("shipment_timeline_base_window_event_id", "shipment_timeline_base_window_shipment_ts",
-                    "shipment_timeline_base_window_ts"), new ArrayList<>(indexes.keySet()), "the window table's indexes, renamed: " + context);
+                    "shipment_timeline_base_window_ts"), indexes, "the window table's indexes, renamed: " + context);
         }
     }
 
