@@ -122,6 +122,12 @@ public final class LedgerSql {
         return st("SELECT MAX(event_timestamp) FROM " + t(WarehouseTables.REALTIME_VIEW));
     }
 
+    /** The oldest event the timeline tables hold (retention purges before its cutoff; each table's timestamp index or zone maps answer). */
+    public WarehouseSql.Statement oldestTimelineEvent() {
+        return st("SELECT MIN(m) FROM (SELECT MIN(event_timestamp) AS m FROM " + t(WarehouseTables.BASE) + " UNION ALL SELECT MIN(event_timestamp) AS m FROM "
+                + t(WarehouseTables.INCREMENTAL) + ") oldest");
+    }
+
     /** The shipment the monitor's probe reads: the first by id in the state table (its key, so found by index or sort key). */
     public WarehouseSql.Statement probeShipment() {
         return st("SELECT MIN(shipment_id) FROM " + t(WarehouseTables.STATE));

@@ -7,11 +7,13 @@ import java.util.List;
 
 /**
  * The per-shipment state table {@code shipment_timeline_state} and the queries around it. One row
- * per shipment that has stored timeline rows: its last stored row (by {@code event_timestamp}, then
- * {@code event_id}) and the time of its first stored event, which is all that continuing a
- * shipment needs (contract section 4). Every run keeps it exact inside its own commit transaction;
- * {@code WarehouseStateTest} and the property tests hold it equal to the state recomputed from the
- * stored rows ({@link #recomputedAll()}).
+ * per shipment that has stored timeline rows (or had, before retention purged them): its last
+ * stored row (by {@code event_timestamp}, then {@code event_id}) and the time of its first stored
+ * event, which is all that continuing a shipment needs (contract section 4). Every run keeps it
+ * exact inside its own commit transaction; the job tests and the property tests hold it equal to
+ * the state recomputed from the stored rows and the purged-row summaries ({@link #recomputedAll()}): retention ({@link #purge}) replaces a
+ * shipment's rows before its cutoff by one summary row in {@link WarehouseTables#PURGED}, which
+ * every state computation reads as one more row, so the state is the same with or without them.
  *
  * <ul>
  *   <li>An incremental batch reads the state rows of its own shipments by key ({@link #stateOfKeys})
@@ -186,10 +188,29 @@ public final class StoredStateSql {
                 WarehouseSql.Statement.of("INSERT INTO " + state() + " (" + STATE_LIST + ") SELECT " + STATE_LIST + " FROM " + fresh));
     }
 
-    /** Per shipment among the stored rows (base and incremental) that match {@code condition} on {@code t}: its last row and first time. */
+    /**
+     * Per shipment among the stored rows (base and incremental) that match {@code condition} on
+     * {@code t}, and the purged-row summaries ({@link WarehouseTables#PURGED}) that match it too: its
+     * last row and first time.
+     */
     private String ranked(String condition) {
+        return ranked(condition, condition);
+    }
+
+    /**
+     * The same, with its own condition on the summaries. A summary stands for the rows that retention
+     * purged: it is their last row, and its {@code first_event_timestamp} is their first time, so the
+     * last row and the first time of a shipment come out the same with its purged rows or with their
+     * summary in their place.
+     */
+    private String ranked(String condition, String purgedCondition) {
         String history = "SELECT t.shipment_id, t.event_id, t.event_timestamp, t.event_sequence, t.status, t.location_id,"
-                + " t.status_start_timestamp FROM %s t WHERE " + condition;
+                + " t.status_start_timestamp, t.event_timestamp AS first_ts FROM %s t WHERE " + condition;
+        String purged = "SELECT t.shipment_id, t.event_id, t.event_timestamp, t.event_sequence, t.status, t.location_id,"
+                + " t.status_start_timestamp, t.first_ts FROM (SELECT p." + SHIPMENT_ID + " AS shipment_id, p." + LAST_EVENT_ID + " AS event_id, p."
+                + LAST_EVENT_TIMESTAMP + " AS event_timestamp, p." + LAST_EVENT_SEQUENCE + " AS event_sequence, p." + LAST_STATUS + " AS status, p."
+                + LAST_LOCATION_ID + " AS location_id, p." + LAST_STATUS_START_TIMESTAMP + " AS status_start_timestamp, p." + FIRST_EVENT_TIMESTAMP
+                + " AS first_ts FROM " + ddl.qualified(WarehouseTables.PURGED) + " p) t WHERE " + purgedCondition;
         return "SELECT shipment_id AS " + SHIPMENT_ID
                 + ", event_sequence AS " + LAST_EVENT_SEQUENCE
                 + ", event_timestamp AS " + LAST_EVENT_TIMESTAMP
@@ -198,11 +219,57 @@ public final class StoredStateSql {
                 + ", location_id AS " + LAST_LOCATION_ID
                 + ", status_start_timestamp AS " + LAST_STATUS_START_TIMESTAMP
                 + ", first_ts AS " + FIRST_EVENT_TIMESTAMP
-                + " FROM (SELECT h.*, MIN(h.event_timestamp) OVER (PARTITION BY h.shipment_id) AS first_ts,"
+                + " FROM (SELECT h.shipment_id, h.event_id, h.event_timestamp, h.event_sequence, h.status, h.location_id, h.status_start_timestamp,"
+                + " MIN(h.first_ts) OVER (PARTITION BY h.shipment_id) AS first_ts,"
                 + " ROW_NUMBER() OVER (PARTITION BY h.shipment_id ORDER BY h.event_timestamp DESC, h.event_id DESC) AS rn"
                 + " FROM (" + String.format(history, ddl.qualified(WarehouseTables.BASE))
-                + " UNION ALL " + String.format(history, ddl.qualified(WarehouseTables.INCREMENTAL)) + ") h) ranked WHERE rn = 1";
+                + " UNION ALL " + String.format(history, ddl.qualified(WarehouseTables.INCREMENTAL))
+                + " UNION ALL " + purged + ") h) ranked WHERE rn = 1";
     }
+
+    /**
+     * Retention's purge (docs/design.md, "Retention"), in one transaction: the shipments with stored
+     * rows before {@code cutoff} are listed, their summaries are recomputed over those rows and their
+     * old summary and replaced, and the rows go, with the quarantine, late-event and audit rows older
+     * than the cutoff. The state table is not touched: its rows are computed over the stored rows and
+     * the summaries, which give the same last row and first time before and after (the cutoff is
+     * before every base window start, so a base run still finds the last row before its window).
+     *
+     * @param purging an empty staging table of {@link #SHIPMENT_COLUMNS}
+     * @param summaries an empty staging table of {@link #STATE_COLUMNS}
+     * @return the statements, each with a {@link Purged} saying what its update count counts
+     */
+    public List<Purge> purge(String purging, String summaries, Instant cutoff) {
+        String bound = "TIMESTAMP '" + LITERAL.format(cutoff) + "'";
+        String listed = ddl.qualified(purging);
+        String fresh = ddl.qualified(summaries);
+        String base = ddl.qualified(WarehouseTables.BASE);
+        String inc = ddl.qualified(WarehouseTables.INCREMENTAL);
+        String inPurging = "t.shipment_id IN (SELECT l.shipment_id FROM " + listed + " l)";
+        return List.of(
+                new Purge(Purged.NONE, WarehouseSql.Statement.of("INSERT INTO " + listed + " (shipment_id) SELECT t.shipment_id FROM " + base
+                        + " t WHERE t.event_timestamp < " + bound + " UNION SELECT t.shipment_id FROM " + inc + " t WHERE t.event_timestamp < " + bound)),
+                new Purge(Purged.SHIPMENTS, WarehouseSql.Statement.of("INSERT INTO " + fresh + " (" + STATE_LIST + ") "
+                        + ranked(inPurging + " AND t.event_timestamp < " + bound, inPurging))),
+                new Purge(Purged.NONE, WarehouseSql.Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.PURGED)
+                        + " WHERE shipment_id IN (SELECT l.shipment_id FROM " + listed + " l)")),
+                new Purge(Purged.NONE, WarehouseSql.Statement.of("INSERT INTO " + ddl.qualified(WarehouseTables.PURGED) + " (" + STATE_LIST
+                        + ") SELECT " + STATE_LIST + " FROM " + fresh)),
+                new Purge(Purged.TIMELINE_ROWS, WarehouseSql.Statement.of("DELETE FROM " + base + " WHERE event_timestamp < " + bound)),
+                new Purge(Purged.TIMELINE_ROWS, WarehouseSql.Statement.of("DELETE FROM " + inc + " WHERE event_timestamp < " + bound)),
+                new Purge(Purged.QUARANTINE_ROWS, WarehouseSql.Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.QUARANTINE)
+                        + " WHERE quarantined_at < " + bound)),
+                new Purge(Purged.LATE_EVENT_ROWS, WarehouseSql.Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.LATE_EVENTS)
+                        + " WHERE recorded_at < " + bound)),
+                new Purge(Purged.RUN_ROWS, WarehouseSql.Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.RUNS)
+                        + " WHERE " + RunColumns.STARTED_AT + " < " + bound)));
+    }
+
+    /** What a purge statement's update count counts. */
+    public enum Purged { NONE, SHIPMENTS, TIMELINE_ROWS, QUARANTINE_ROWS, LATE_EVENT_ROWS, RUN_ROWS }
+
+    /** One statement of the purge. */
+    public record Purge(Purged counts, WarehouseSql.Statement statement) {}
 
     /** The event ids among the run's keys that the timeline holds already (incremental runs). */
     public String storedEventIds(String keysTable) {

@@ -100,7 +100,9 @@ public final class WarehouseDdl {
             all.add(baseChild(WarehouseTables.BASE_WINDOW));
         }
         all.add(timelineTable(WarehouseTables.INCREMENTAL, TimelineColumns.INCREMENTAL));
-        all.add(stateTable());
+        // Before the state table: filling a new state table reads the purged-row summaries too.
+        all.add(stateTable(WarehouseTables.PURGED));
+        all.add(stateTable(WarehouseTables.STATE));
         all.add(table(WarehouseTables.RUNS, WarehouseTables.RUN_COLUMNS, "run_id", false));
         all.add(table(WarehouseTables.QUARANTINE, WarehouseTables.QUARANTINE_COLUMNS, null, false));
         all.add(table(WarehouseTables.LATE_EVENTS, WarehouseTables.LATE_EVENT_COLUMNS, "event_id", false));
@@ -193,9 +195,12 @@ public final class WarehouseDdl {
         return new DdlObject(name, statements, List.of());
     }
 
-    /** The per-shipment state: keyed by shipment, read by key (PostgreSQL: its primary key; Redshift: distributed and sorted by it). */
-    private DdlObject stateTable() {
-        DdlObject t = table(WarehouseTables.STATE, StoredStateSql.STATE_COLUMNS, StoredStateSql.SHIPMENT_ID, false);
+    /**
+     * The per-shipment state, or the purged-row summaries: keyed by shipment, read by key (PostgreSQL:
+     * its primary key; Redshift: distributed and sorted by it).
+     */
+    private DdlObject stateTable(String name) {
+        DdlObject t = table(name, StoredStateSql.STATE_COLUMNS, StoredStateSql.SHIPMENT_ID, false);
         String sql = t.statements().get(0) + (dialect == SqlDialect.REDSHIFT ? " DISTKEY(shipment_id) SORTKEY(shipment_id)" : "");
         return new DdlObject(t.name(), List.of(sql), t.columns());
     }

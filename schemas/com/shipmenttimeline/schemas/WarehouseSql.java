@@ -42,6 +42,11 @@ public final class WarehouseSql {
         this.baseLoad = baseLoad;
     }
 
+    /** The objects' names and dialect these statements are rendered for. */
+    public WarehouseDdl ddl() {
+        return ddl;
+    }
+
     public BaseLoad baseLoad() {
         return baseLoad;
     }

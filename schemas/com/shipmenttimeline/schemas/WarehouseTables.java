@@ -26,6 +26,12 @@ public final class WarehouseTables {
     public static final String INCREMENTAL = "shipment_timeline_incremental";
     /** One row per shipment: what continuing it needs ({@link StoredStateSql}). */
     public static final String STATE = "shipment_timeline_state";
+    /**
+     * One row per shipment some of whose rows retention purged: the last purged row and the time of
+     * the first purged event, in the state table's columns. With it, a shipment continues after its
+     * old rows are gone exactly as it would with them ({@link StoredStateSql}, docs/design.md "Retention").
+     */
+    public static final String PURGED = "shipment_timeline_purged";
     public static final String REALTIME_VIEW = "shipment_timeline_realtime";
     public static final String RUNS = "processing_runs";
     public static final String QUARANTINE = "quarantined_events";

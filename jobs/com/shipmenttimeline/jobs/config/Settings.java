@@ -23,7 +23,13 @@ import java.util.Optional;
  */
 public record Settings(
         Paths paths, SparkSettings spark, WarehouseSettings warehouse, int windowDays, Duration futureTolerance,
-        IncrementalSettings incremental, GeneratorSettings generator, MetricsSettings metrics, MonitorSettings monitor) {
+        IncrementalSettings incremental, GeneratorSettings generator, MetricsSettings metrics, MonitorSettings monitor,
+        int retentionDays) {
+
+    /** Whether the nightly run purges rows older than {@link #retentionDays} (0: kept for ever). */
+    public boolean retains() {
+        return retentionDays > 0;
+    }
 
     /** Where each run's figures go besides the log and processing_runs. */
     public enum MetricsSink { LOG, CLOUDWATCH }
@@ -243,7 +249,8 @@ public record Settings(
         int windowDays = positive(c, "base.window-days");
         IncrementalSettings incremental = incremental(c);
         Duration tolerance = nonNegativeDuration(c, "validation.future-tolerance");
-        return new Settings(paths, spark, warehouse, windowDays, tolerance, incremental, generator(c), metrics(c), monitor(c));
+        return new Settings(paths, spark, warehouse, windowDays, tolerance, incremental, generator(c), metrics(c), monitor(c),
+                retentionDays(c, windowDays));
     }
 
     private static SparkSettings spark(Config c) {
@@ -426,6 +433,21 @@ public record Settings(
         String v = c.getString(key).trim();
         if (v.isEmpty()) {
             throw new UsageException("timeline." + key + " must not be empty");
+        }
+        return v;
+    }
+
+    /** 0 (off), or more days than the base window: the purge's cutoff must stay before every window start. */
+    private static int retentionDays(Config c, int windowDays) {
+        int v;
+        try {
+            v = c.getInt("retention.days");
+        } catch (ConfigException e) {
+            throw new UsageException("timeline.retention.days must be a whole number: " + oneLine(e.getMessage()));
+        }
+        if (v < 0 || (v > 0 && v <= windowDays)) {
+            throw new UsageException("timeline.retention.days must be 0 (keep everything) or more than base.window-days (" + windowDays
+                    + "), got " + v);
         }
         return v;
     }

@@ -7,6 +7,7 @@ import com.shipmenttimeline.jobs.config.SparkSessions;
 import com.shipmenttimeline.schemas.TimelineColumns;
 import io.delta.tables.DeltaTable;
 import java.time.LocalDate;
+import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -106,6 +107,49 @@ public final class TimelineLake {
     public void deleteFrom(String table, LocalDate fromDate) {
         if (DeltaTable.isDeltaTable(spark, path(table))) {
             DeltaTable.forPath(spark, path(table)).delete(col(EVENT_DATE).geq(org.apache.spark.sql.functions.lit(fromDate.toString())));
+        }
+    }
+
+    /**
+     * Retention: deletes the partitions before {@code cutoffDate} of both tables (a change to the
+     * Delta log only: whole partitions go; none to delete, no commit). A table that lost partitions is
+     * vacuumed, so that their files, and those that earlier runs replaced, leave storage once Delta's
+     * retention ({@code delta.deletedFileRetentionDuration}, 7 days by default) has passed. Tables that
+     * do not exist are skipped. Returns the tables that lost partitions.
+     */
+    public List<String> purgeBefore(LocalDate cutoffDate) {
+        List<String> purged = new java.util.ArrayList<>();
+        for (String table : List.of(BASE_TABLE, INCREMENTAL_TABLE)) {
+            if (DeltaTable.isDeltaTable(spark, path(table))) {
+                long before = version(table);
+                DeltaTable t = DeltaTable.forPath(spark, path(table));
+                t.delete(col(EVENT_DATE).lt(org.apache.spark.sql.functions.lit(cutoffDate.toString())));
+                if (version(table) > before) {
+                    vacuum(t);
+                    purged.add(table);
+                }
+            }
+        }
+        return purged;
+    }
+
+    /**
+     * VACUUM lists the table's files with {@code spark.sql.sources.parallelPartitionDiscovery.parallelism}
+     * tasks, 10,000 by default: a minute of empty tasks on a small machine. For the vacuum it is the
+     * session's shuffle partitions (the knob users tune to their cluster), then what it was.
+     */
+    private void vacuum(DeltaTable t) {
+        String key = "spark.sql.sources.parallelPartitionDiscovery.parallelism";
+        String was = spark.conf().get(key, null);
+        spark.conf().set(key, spark.conf().get("spark.sql.shuffle.partitions"));
+        try {
+            t.vacuum();
+        } finally {
+            if (was == null) {
+                spark.conf().unset(key);
+            } else {
+                spark.conf().set(key, was);
+            }
         }
     }
 

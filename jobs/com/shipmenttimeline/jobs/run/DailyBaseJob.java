@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * contract section 5 says: read the window's raw files, classify every row, continue each
  * shipment from its last stored row before the window start, write the Delta copy, and in ONE
  * warehouse transaction replace the window's base rows, delete the incremental rows the base now
- * covers, store the quarantine rows, set the checkpoint and write the audit row. Then refresh the view.
+ * covers, store the quarantine rows, set the checkpoint and write the audit row. A nightly run then
+ * purges what is older than the retention ({@link RetentionPurge}), and refreshes the view.
  */
 public final class DailyBaseJob extends TimelineJob {
     private static final Logger LOG = LoggerFactory.getLogger(DailyBaseJob.class);
@@ -85,6 +86,9 @@ public final class DailyBaseJob extends TimelineJob {
         RunRecord committed;
         try (run; WarehouseLease lease = lease(w.runId(), w.type())) {
             committed = leased(run, lease, request, w, record, lake, undo);
+            if (w.type() == ProcessType.DAILY_BASE) {
+                RetentionPurge.run(run, lease, lake, w.asOf()); // its own transaction; a failure of it is logged, the commit stands
+            }
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
             RuntimeException failure = e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
             restoreLake(lake, undo);
@@ -110,6 +114,7 @@ public final class DailyBaseJob extends TimelineJob {
         RawEventSource source = new RawEventSource(spark, settings.paths().raw());
         Intake intake = new Intake(spark, warehouse, source);
         intake.checkBackfillEnd(request.to(), w.asOf());
+        RetentionPurge.checkBackfillFrom(settings, request.from(), w.asOf());
         List<RawFile> files = run.log.run("list raw files", () -> intake.baseFiles(w.startDate(), request.to()),
                 f -> f.size() + " files with ingest_date >= " + w.startDate() + request.to().map(t -> " and <= " + t).orElse(""));
         record.filesRead(files.size());

@@ -169,6 +169,16 @@ public final class Ledger {
         return Sql.rows(c, sql.missingEvents(), Map.of(), rs -> rs.getLong(1)).get(0);
     }
 
+    /** The oldest event the timeline tables hold, if any. */
+    public Optional<Instant> oldestTimelineEvent() {
+        try (Connection c = connections.open()) {
+            return Sql.rows(c, sql.oldestTimelineEvent(), Map.of(), rs -> Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant))
+                    .get(0);
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read the oldest timeline event", e);
+        }
+    }
+
     /** The newest event the realtime view shows, if any. */
     public Optional<Instant> newestEventInView(Connection c) throws SQLException {
         return Sql.rows(c, sql.newestEventInView(), Map.of(), rs -> Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant))

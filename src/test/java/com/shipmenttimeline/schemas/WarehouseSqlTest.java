@@ -30,6 +30,9 @@ class WarehouseSqlTest {
         List<WarehouseSql.Statement> all = new ArrayList<>(sql.baseCommit(BASE_STAGING, true));
         all.addAll(sql.incrementalCommit("stg_i_timeline", "stg_i_late", "stg_i_quarantine", "stg_i_state"));
         all.addAll(sql.replayReset("stg_r_orphans"));
+        // retention's purge, its own transaction
+        new StoredStateSql(sql.ddl()).purge("stg_p_purging", "stg_p_purged", java.time.Instant.parse("2024-12-04T00:00:00Z"))
+                .forEach(p -> all.add(p.statement()));
         return all;
     }
 

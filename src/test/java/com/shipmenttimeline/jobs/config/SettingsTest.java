@@ -23,6 +23,17 @@ class SettingsTest {
         assertEquals(Settings.WarehouseKind.EMBEDDED, s.warehouse().kind());
         assertEquals("data/raw", s.paths().raw());
         assertEquals("local[*]", s.spark().master());
+        assertEquals(730, s.retentionDays(), "two years, from the architecture document");
+        assertTrue(s.retains());
+    }
+
+    @Test
+    void retentionIsOffAtZeroAndOtherwiseLongerThanTheWindow() {
+        assertEquals(false, Settings.load(null, List.of("retention.days=0")).retains());
+        assertEquals(11, Settings.load(null, List.of("retention.days=11")).retentionDays());
+        UsageException tooShort = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
+                () -> Settings.load(null, List.of("retention.days=10")));
+        assertTrue(tooShort.getMessage().contains("more than base.window-days (10), got 10"), tooShort.getMessage());
     }
 
     @Test

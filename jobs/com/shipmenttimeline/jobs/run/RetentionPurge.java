@@ -1,0 +1,94 @@
+package com.shipmenttimeline.jobs.run;
+
+import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.config.UsageException;
+import com.shipmenttimeline.jobs.lake.TimelineLake;
+import com.shipmenttimeline.jobs.warehouse.Transactions;
+import com.shipmenttimeline.jobs.warehouse.WarehouseLease;
+import com.shipmenttimeline.schemas.StoredStateSql;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Retention (docs/design.md, "Retention"): after a nightly base run's commit, under its lease, the
+ * lake's partitions before the cutoff go (when the warehouse holds rows before it), then, in a
+ * transaction of its own, the warehouse rows older than {@code retention.days}. A failure here leaves the committed run as it is: it is logged, and the next
+ * night's run purges what this one did not (the purge is idempotent).
+ */
+final class RetentionPurge {
+    private static final Logger LOG = LoggerFactory.getLogger(RetentionPurge.class);
+
+    private RetentionPurge() {}
+
+    /** What one purge removed. */
+    record Result(Instant cutoff, long shipments, long timelineRows, long quarantineRows, long lateEventRows, long runRows) {
+        @Override
+        public String toString() {
+            return timelineRows + " timeline rows of " + shipments + " shipments, " + quarantineRows + " quarantine, " + lateEventRows
+                    + " late-event and " + runRows + " audit rows before " + cutoff;
+        }
+    }
+
+    /** UTC midnight of as_of's date minus the retention: rows before it go. */
+    static Instant cutoff(Instant asOf, int retentionDays) {
+        return asOf.atZone(ZoneOffset.UTC).toLocalDate().minusDays(retentionDays).atStartOfDay(ZoneOffset.UTC).toInstant();
+    }
+
+    /**
+     * A backfill may not start before the cutoff: the rows it would write there are purged the next
+     * night, and the rows before them, which its shipments would continue from, are gone already.
+     */
+    static void checkBackfillFrom(Settings settings, Optional<LocalDate> from, Instant asOf) {
+        if (from.isEmpty() || !settings.retains()) {
+            return;
+        }
+        Instant cutoff = cutoff(asOf, settings.retentionDays());
+        if (from.get().atStartOfDay(ZoneOffset.UTC).toInstant().isBefore(cutoff)) {
+            throw new UsageException("--from " + from.get() + " is before the retention cutoff " + cutoff.atZone(ZoneOffset.UTC).toLocalDate()
+                    + " (timeline.retention.days = " + settings.retentionDays() + "): rows before it are purged; set retention.days=0"
+                    + " or a longer retention to rebuild them");
+        }
+    }
+
+    /** Purges the lake, then the warehouse; empty when retention is off or the purge failed (logged). */
+    static Optional<Result> run(RunContext run, WarehouseLease lease, TimelineLake lake, Instant asOf) {
+        if (!run.settings.retains()) {
+            return Optional.empty();
+        }
+        Instant cutoff = cutoff(asOf, run.settings.retentionDays());
+        try {
+            // The lake first, and only when the warehouse holds rows before the cutoff (the lake holds the same rows): a purge
+            // that fails after it leaves those rows in the warehouse, so the next night purges the lake (again) and the warehouse.
+            LocalDate cutoffDate = cutoff.atZone(ZoneOffset.UTC).toLocalDate();
+            Optional<Instant> oldest = run.warehouse.ledger().oldestTimelineEvent();
+            if (oldest.isPresent() && oldest.get().isBefore(cutoff)) {
+                run.log.run("purge lake partitions (retention)", () -> lake.purgeBefore(cutoffDate),
+                        t -> t.isEmpty() ? "none before " + cutoffDate : "partitions before " + cutoffDate + " deleted from " + t + ", vacuumed");
+            }
+            String purging = run.staging("purging");
+            String summaries = run.staging("purged");
+            run.warehouse.staging().createEmpty(purging, StoredStateSql.SHIPMENT_COLUMNS);
+            run.warehouse.staging().createEmpty(summaries, StoredStateSql.STATE_COLUMNS);
+            Result result = run.log.run("purge warehouse rows (retention)", () -> run.warehouse.transactions().inTransaction(c -> {
+                lease.assertHeld(c);
+                long[] counts = new long[StoredStateSql.Purged.values().length];
+                for (StoredStateSql.Purge p : new StoredStateSql(run.warehouse.ddl()).purge(purging, summaries, cutoff)) {
+                    counts[p.counts().ordinal()] += Transactions.run(c, p.statement(), Map.of());
+                }
+                return new Result(cutoff, counts[StoredStateSql.Purged.SHIPMENTS.ordinal()], counts[StoredStateSql.Purged.TIMELINE_ROWS.ordinal()],
+                        counts[StoredStateSql.Purged.QUARANTINE_ROWS.ordinal()], counts[StoredStateSql.Purged.LATE_EVENT_ROWS.ordinal()],
+                        counts[StoredStateSql.Purged.RUN_ROWS.ordinal()]);
+            }), Result::toString);
+            return Optional.of(result);
+        } catch (RuntimeException e) {
+            LOG.warn("retention: the purge before {} failed (its warehouse part rolls back whole); the run's commit stands and the next base run purges again: {}",
+                    cutoff, Settings.oneLine(String.valueOf(e.getMessage())));
+            return Optional.empty();
+        }
+    }
+}
