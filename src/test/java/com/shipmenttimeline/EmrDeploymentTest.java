@@ -362,6 +362,38 @@ class EmrDeploymentTest {
         assertEquals(List.of("s3:PutObject", "s3:GetBucketAcl"), grants);
     }
 
+    @Test
+    void theLifecycleRulesKeepWhatTheJobsRetain() throws Exception {
+        JsonNode r = template().get("Resources");
+        JsonNode raw = rule(r.get("RawBucket"), "Retention");
+        assertEquals("shipment_events/", raw.get("Prefix").asText(), "raw events expire; the reference data does not");
+        assertEquals("RetentionDays", raw.at("/ExpirationInDays/Ref").asText());
+        assertEquals("RetentionDays", r.at("/EmrCluster/Properties/Configurations/0/ConfigurationProperties/"
+                + "spark.yarn.appMasterEnv.TIMELINE_RETENTION_DAYS/Ref").asText(), "the jobs purge at the same age");
+        int retention = template().at("/Parameters/RetentionDays/Default").asInt();
+        assertEquals(com.shipmenttimeline.jobs.config.Settings.load(null, List.of()).retentionDays(), retention,
+                "the template's default is the jobs' default (two years)");
+        assertTrue(template().at("/Parameters/RetentionDays/MinValue").asInt()
+                > com.shipmenttimeline.jobs.config.Settings.load(null, List.of()).windowDays(), "more than the base window");
+        JsonNode lake = rule(r.get("ProcessedBucket"), "LakeBackstop");
+        assertEquals("lake/", lake.get("Prefix").asText());
+        assertEquals("LakeFileExpirationDays", lake.at("/ExpirationInDays/Ref").asText());
+        assertTrue(template().at("/Parameters/LakeFileExpirationDays/Default").asInt() >= retention + 8,
+                "no file the lake still uses, nor one Delta keeps for its 7 days, is that old");
+        for (JsonNode bucketRule : r.at("/ProcessedBucket/Properties/LifecycleConfiguration/Rules")) {
+            assertTrue(!bucketRule.get("Prefix").asText().startsWith("streaming-checkpoint"), "the stream's checkpoint has no expiry");
+        }
+    }
+
+    private static JsonNode rule(JsonNode bucket, String id) {
+        for (JsonNode rule : bucket.at("/Properties/LifecycleConfiguration/Rules")) {
+            if (rule.get("Id").asText().equals(id)) {
+                return rule;
+            }
+        }
+        throw new AssertionError("no lifecycle rule " + id);
+    }
+
     /** Every step: the files for `aws emr add-steps` and the ones the schedules and the state machine add. */
     private static Map<String, JsonNode> allSteps() throws Exception {
         Map<String, JsonNode> steps = new LinkedHashMap<>();
@@ -414,7 +446,7 @@ class EmrDeploymentTest {
             Map.entry("ConfigBucket", "conf-b"), Map.entry("JarKey", "jars/t.jar"),
             Map.entry("RedshiftJdbcUrl", "jdbc:redshift:iam://c.x.eu-west-1.redshift.amazonaws.com:5439/dev"),
             Map.entry("RedshiftDbUser", "timeline_etl"), Map.entry("RedshiftCopyRole.Arn", "arn:aws:iam::123456789012:role/copy"),
-            Map.entry("ClusterCostPerHour", "2.5"), Map.entry("FromDate", "2025-07-01"));
+            Map.entry("ClusterCostPerHour", "2.5"), Map.entry("RetentionDays", "1095"), Map.entry("FromDate", "2025-07-01"));
 
     /** The cluster's spark-defaults classification, its intrinsic functions resolved with these values. */
     private static Map<String, String> sparkDefaults(Map<String, String> values) throws Exception {
@@ -487,6 +519,9 @@ class EmrDeploymentTest {
                 assertEquals("jdbc:redshift:iam://c.x.eu-west-1.redshift.amazonaws.com:5439/dev", p.settings().warehouse().jdbcUrl());
                 assertEquals(2.5, p.settings().metrics().clusterCostPerHour());
                 assertEquals(env, p.settings().metrics().environment());
+                if (!expectedMode.equals("monitor")) { // a local JVM without the YARN environment; it purges nothing
+                    assertEquals(1095, p.settings().retentionDays(), e.getKey() + ": the stack's RetentionDays reaches the jobs");
+                }
             }
         }
     }

@@ -34,6 +34,8 @@ class SettingsTest {
         UsageException tooShort = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
                 () -> Settings.load(null, List.of("retention.days=10")));
         assertTrue(tooShort.getMessage().contains("more than base.window-days (10), got 10"), tooShort.getMessage());
+        Config env = ConfigFactory.parseMap(Map.of("TIMELINE_RETENTION_DAYS", "365"));
+        assertEquals(365, Settings.load(null, List.of(), env).retentionDays(), "the variable the EMR stack sets");
     }
 
     @Test
