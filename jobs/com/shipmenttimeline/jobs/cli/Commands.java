@@ -159,7 +159,7 @@ public final class Commands {
     private int monitor(CommandLine line, Settings settings) {
         try (Warehouse warehouse = Warehouse.openForSql(settings.warehouse())) {
             Instant now = line.request().asOf().orElse(Instant.now());
-            List<Monitor.Condition> conditions = new Monitor(warehouse, settings.monitor()).evaluate(now);
+            List<Monitor.Condition> conditions = new Monitor(warehouse, settings).evaluate(now);
             RunMetrics.report(settings.metrics(), "monitor", now, Monitor.data(conditions));
             return Monitor.print(conditions, out) ? ExitCodes.CRITICAL : ExitCodes.OK;
         } catch (UsageException e) {

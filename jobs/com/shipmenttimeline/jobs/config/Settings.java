@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import java.io.File;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -29,6 +30,12 @@ public record Settings(
     /** Whether the nightly run purges rows older than {@link #retentionDays} (0: kept for ever). */
     public boolean retains() {
         return retentionDays > 0;
+    }
+
+    /** Retention's cutoff for a run at {@code asOf}: UTC midnight of its date minus the retention; rows before it go. */
+    public Optional<Instant> retentionCutoff(Instant asOf) {
+        return retains() ? Optional.of(asOf.atZone(java.time.ZoneOffset.UTC).toLocalDate().minusDays(retentionDays)
+                .atStartOfDay(java.time.ZoneOffset.UTC).toInstant()) : Optional.empty();
     }
 
     /** Where each run's figures go besides the log and processing_runs. */

@@ -26,6 +26,10 @@ import java.util.Optional;
  *   <li>daily_cost: the estimated cost of the last 24 hours' runs; INFO.
  * </ul>
  *
+ * <p>And retention: WARNING when the timeline holds an event from before the day before the
+ * retention's cutoff, so a nightly purge did not run or failed ({@code retention.days}; OK and
+ * "off" at 0).
+ *
  * <p>And two figures with no alert of their own (always OK): data_freshness, now minus the newest
  * event the realtime view shows (what a reader sees, where processing_lag is what the jobs
  * committed), and view_query, the time of a fixed probe that reads one shipment's timeline from the
@@ -43,10 +47,12 @@ public final class Monitor {
 
     private final Warehouse warehouse;
     private final Settings.MonitorSettings limits;
+    private final Settings settings;
 
-    public Monitor(Warehouse warehouse, Settings.MonitorSettings limits) {
+    public Monitor(Warehouse warehouse, Settings settings) {
         this.warehouse = warehouse;
-        this.limits = limits;
+        this.limits = settings.monitor();
+        this.settings = settings;
     }
 
     public List<Condition> evaluate(Instant now) {
@@ -73,6 +79,7 @@ public final class Monitor {
             double cost = Math.round(day.estimatedCostUsd() * 1_000_000) / 1_000_000.0;
             out.add(new Condition("daily_cost", cost > limits.maxDailyCost() ? Severity.INFO : Severity.OK,
                     String.format(Locale.ROOT, "$%.2f estimated in 24 h", cost), String.format(Locale.ROOT, "$%.2f", limits.maxDailyCost()), cost));
+            out.add(retention(c, now));
             Optional<Instant> newest = warehouse.ledger().newestEventInView(c);
             out.add(newest.map(n -> new Condition("data_freshness", Severity.OK, minutes(Duration.between(n, now)) + " (newest event in the view "
                     + n + ")", "none", Duration.between(n, now).toMillis() / 1000.0))
@@ -84,6 +91,26 @@ public final class Monitor {
         } catch (SQLException e) {
             throw new WarehouseException("cannot read the checkpoint and run history", e);
         }
+    }
+
+    /** The nightly purge keeps the oldest event at or after the cutoff of its night; a day older means a night was missed. */
+    private Condition retention(Connection c, Instant now) throws SQLException {
+        Optional<Instant> cutoff = settings.retentionCutoff(now);
+        if (cutoff.isEmpty()) {
+            return new Condition("retention", Severity.OK, "off (retention.days = 0): every row is kept", "none", Double.NaN);
+        }
+        Instant limit = cutoff.get().minus(Duration.ofDays(1));
+        String threshold = "oldest event from " + limit + " on";
+        Optional<Instant> oldest = warehouse.ledger().oldestTimelineEvent(c);
+        if (oldest.isEmpty()) {
+            return new Condition("retention", Severity.OK, "no timeline row stored yet", threshold, Double.NaN);
+        }
+        double overdueDays = Duration.between(oldest.get(), cutoff.get()).toMinutes() / 1440.0;
+        return oldest.get().isBefore(limit)
+                ? new Condition("retention", Severity.WARNING, String.format(Locale.ROOT, "oldest event %s is %.1f days before the cutoff %s:"
+                        + " the nightly purge has not run or failed (see the base run's log)", oldest.get(), overdueDays, cutoff.get()), threshold, overdueDays)
+                : new Condition("retention", Severity.OK, "oldest event " + oldest.get() + ", cutoff " + cutoff.get() + " (" + settings.retentionDays()
+                        + " days)", threshold, overdueDays);
     }
 
     private static String minutes(Duration d) {

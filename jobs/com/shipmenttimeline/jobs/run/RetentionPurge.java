@@ -34,11 +34,6 @@ final class RetentionPurge {
         }
     }
 
-    /** UTC midnight of as_of's date minus the retention: rows before it go. */
-    static Instant cutoff(Instant asOf, int retentionDays) {
-        return asOf.atZone(ZoneOffset.UTC).toLocalDate().minusDays(retentionDays).atStartOfDay(ZoneOffset.UTC).toInstant();
-    }
-
     /**
      * A backfill may not start before the cutoff: the rows it would write there are purged the next
      * night, and the rows before them, which its shipments would continue from, are gone already.
@@ -47,7 +42,7 @@ final class RetentionPurge {
         if (from.isEmpty() || !settings.retains()) {
             return;
         }
-        Instant cutoff = cutoff(asOf, settings.retentionDays());
+        Instant cutoff = settings.retentionCutoff(asOf).orElseThrow();
         if (from.get().atStartOfDay(ZoneOffset.UTC).toInstant().isBefore(cutoff)) {
             throw new UsageException("--from " + from.get() + " is before the retention cutoff " + cutoff.atZone(ZoneOffset.UTC).toLocalDate()
                     + " (timeline.retention.days = " + settings.retentionDays() + "): rows before it are purged; set retention.days=0"
@@ -60,7 +55,7 @@ final class RetentionPurge {
         if (!run.settings.retains()) {
             return Optional.empty();
         }
-        Instant cutoff = cutoff(asOf, run.settings.retentionDays());
+        Instant cutoff = run.settings.retentionCutoff(asOf).orElseThrow();
         try {
             // The lake first, and only when the warehouse holds rows before the cutoff (the lake holds the same rows): a purge
             // that fails after it leaves those rows in the warehouse, so the next night purges the lake (again) and the warehouse.

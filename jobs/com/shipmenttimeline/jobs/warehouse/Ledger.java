@@ -172,11 +172,16 @@ public final class Ledger {
     /** The oldest event the timeline tables hold, if any. */
     public Optional<Instant> oldestTimelineEvent() {
         try (Connection c = connections.open()) {
-            return Sql.rows(c, sql.oldestTimelineEvent(), Map.of(), rs -> Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant))
-                    .get(0);
+            return oldestTimelineEvent(c);
         } catch (SQLException e) {
             throw new WarehouseException("cannot read the oldest timeline event", e);
         }
+    }
+
+    /** The same, on the caller's connection. */
+    public Optional<Instant> oldestTimelineEvent(Connection c) throws SQLException {
+        return Sql.rows(c, sql.oldestTimelineEvent(), Map.of(), rs -> Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant))
+                .get(0);
     }
 
     /** The newest event the realtime view shows, if any. */

@@ -47,13 +47,14 @@ class MonitorTest {
     }
 
     @Test
-    void aHealthyPipelinePrintsSixOkLinesAndExitsZero() {
+    void aHealthyPipelinePrintsSevenOkLinesAndExitsZero() {
         checkpoint("2025-07-12 09:50:00");
         run("r1", "2025-07-12 09:55:00", 10_000, 100, 1.25);
         Object[] r = monitor("2025-07-12T10:00:00Z");
         String text = (String) r[1];
         assertEquals(0, r[0], text);
-        assertEquals(6, text.lines().filter(l -> l.startsWith("OK")).count(), text);
+        assertEquals(7, text.lines().filter(l -> l.startsWith("OK")).count(), text);
+        assertTrue(text.contains("OK       retention       no timeline row stored yet"), text);
         assertTrue(text.contains("OK       data_freshness  the view shows no event yet"), text);
         assertTrue(text.contains("OK       view_query      no shipment stored yet"), text);
         assertTrue(text.contains("processing_lag  10.0 min behind"), text);
@@ -99,6 +100,24 @@ class MonitorTest {
         assertTrue(text.contains("OK       data_freshness  30.0 min (newest event in the view 2025-07-12T09:30:00Z)"), text);
         assertTrue(text.matches("(?s).*OK       view_query      [0-9.]+ ms to read one shipment's timeline.*"), text);
         assertTrue(text.contains("processing_lag  10.0 min behind"), "the checkpoint and the view are different clocks: " + text);
+    }
+
+    @Test
+    void retentionWarnsWhenTheTimelineHoldsAnEventANightOlderThanTheCutoff() {
+        checkpoint("2025-07-12 09:50:00");
+        TestWarehouse.execute("INSERT INTO " + schema + ".shipment_timeline_base_history (shipment_id, event_id, event_timestamp, event_sequence,"
+                + " status, cumulative_transit_hours, is_location_change, status_start_timestamp, time_in_status_seconds, is_past_promise,"
+                + " processed_timestamp, process_type) VALUES ('S1', 'e1', TIMESTAMP '2025-06-30 23:00:00', 1, 'PICKED_UP', 0, false,"
+                + " TIMESTAMP '2025-06-30 23:00:00', 0, false, now(), 'daily_base')");
+        // retention.days = 11 on 2025-07-12: the cutoff is 2025-07-01; a night late, the oldest event may be from 2025-06-30
+        String onTime = (String) monitor("2025-07-12T10:00:00Z", "retention.days=11")[1];
+        assertTrue(onTime.contains("OK       retention       oldest event 2025-06-30T23:00:00Z, cutoff 2025-07-01T00:00:00Z (11 days)"), onTime);
+        Object[] late = monitor("2025-07-13T10:00:00Z", "retention.days=11", "monitor.max-lag=1000h");
+        String text = (String) late[1];
+        assertEquals(0, late[0], "a warning, not critical: " + text);
+        assertTrue(text.contains("WARNING  retention       oldest event 2025-06-30T23:00:00Z is 1.0 days before the cutoff 2025-07-02T00:00:00Z:"
+                + " the nightly purge has not run or failed"), text);
+        assertTrue(((String) monitor("2025-07-13T10:00:00Z", "retention.days=0")[1]).contains("OK       retention       off (retention.days = 0)"));
     }
 
     @Test
