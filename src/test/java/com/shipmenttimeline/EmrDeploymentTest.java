@@ -385,6 +385,33 @@ class EmrDeploymentTest {
         }
     }
 
+    @Test
+    void theClusterGetsDailySnapshotsAfterTheBaseRunCopiedToTheDrRegionAndAuditLogsByTheStacksCommands() throws Exception {
+        JsonNode t = template();
+        JsonNode schedule = t.at("/Resources/RedshiftSnapshotSchedule/Properties");
+        assertEquals("AWS::Redshift::SnapshotSchedule", t.at("/Resources/RedshiftSnapshotSchedule/Type").asText());
+        assertEquals(1, schedule.get("ScheduleDefinitions").size());
+        Matcher daily = Pattern.compile("cron\\((\\d+) (\\d+) \\*\\)").matcher(schedule.get("ScheduleDefinitions").get(0).asText());
+        assertTrue(daily.matches(), "once a day, every day: " + schedule.get("ScheduleDefinitions"));
+        assertTrue(t.at("/Resources/DailyBaseSchedule/Properties/ScheduleExpression").asText().equals("cron(0 0 * * ? *)")
+                && Integer.parseInt(daily.group(2)) >= 1, "after the 00:00 UTC base run has had time to commit");
+        String id = schedule.at("/ScheduleIdentifier/Fn::Sub").asText();
+        assertTrue(id.replace("${Environment}", "prod").matches("[a-z0-9]+"), "Redshift takes alphanumeric identifiers only: " + id);
+
+        String setup = t.at("/Outputs/RedshiftSetupCommands/Value/Fn::Sub").asText();
+        assertTrue(setup.contains("--automated-snapshot-retention-period ${SnapshotRetentionDays}"), setup);
+        assertTrue(setup.contains("modify-cluster-snapshot-schedule --cluster-identifier ${RedshiftClusterIdentifier} --schedule-identifier " + id),
+                "attaches the stack's schedule: " + setup);
+        assertTrue(setup.contains("enable-logging --cluster-identifier ${RedshiftClusterIdentifier} --bucket-name ${AuditLogBucket}"), setup);
+        JsonNode copy = t.at("/Outputs/RedshiftDrSnapshotCopyCommand");
+        assertEquals("ReplicatesToDr", copy.get("Condition").asText(), "only with a DR region");
+        assertTrue(copy.at("/Value/Fn::Sub").asText().contains("--destination-region ${DrRegion} --retention-period ${DrSnapshotRetentionDays}"));
+        for (String p : List.of("SnapshotRetentionDays", "DrSnapshotRetentionDays")) {
+            assertEquals(1, t.at("/Parameters/" + p + "/MinValue").asInt(), p);
+            assertEquals(35, t.at("/Parameters/" + p + "/MaxValue").asInt(), p + ": Redshift keeps automated snapshots 35 days at most");
+        }
+    }
+
     private static JsonNode rule(JsonNode bucket, String id) {
         for (JsonNode rule : bucket.at("/Properties/LifecycleConfiguration/Rules")) {
             if (rule.get("Id").asText().equals(id)) {
