@@ -88,6 +88,38 @@ class RetentionTest {
         assertTrue(refused.getMessage().contains("before the retention cutoff 2025-07-31"), refused.getMessage());
     }
 
+    @Test
+    void aPurgeThatFailsLeavesTheNightsCommitStandingAndTheNextRunPurges() throws Exception {
+        List<Event> events = events(new Random(7), 8);
+        Deployment d = deployment("retention-failing", "retention.days=11");
+        feed(d, events, 0, 11);
+        d.base("--mode", "backfill", "--from", "2025-07-01", "--as-of", at(11)); // its cutoff is 2025-07-01: not refused
+        feed(d, events, 11, 14);
+        Instant cutoff = Instant.parse(at(3)); // the night of day 14 (2025-07-15) purges before 2025-07-04
+        String oldRows = "SELECT count(*) FROM " + d.t("shipment_timeline_realtime") + " WHERE event_timestamp < '" + Timestamp.from(cutoff) + "'";
+        long old = TestWarehouse.count(oldRows);
+        assertTrue(old > 0, "rows before the cutoff to purge");
+        TestWarehouse.execute("CREATE FUNCTION " + d.schema + ".refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION"
+                + " 'purge refused by the test'; END $$");
+        TestWarehouse.execute("CREATE TRIGGER refuse BEFORE INSERT ON " + d.t("shipment_timeline_purged") + " FOR EACH ROW EXECUTE FUNCTION "
+                + d.schema + ".refuse()");
+
+        var night = d.base("--mode", "daily_base", "--as-of", at(14));
+        assertEquals("succeeded", night.record().status(), "the purge's failure does not fail the run");
+        assertEquals(old, TestWarehouse.count(oldRows), "the purge rolled back whole");
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + d.t("processing_runs") + " WHERE run_id = '" + night.record().runId()
+                + "' AND status = 'succeeded'"), "one audit row, the run's own");
+        assertTrue(d.lake().read(TimelineLake.BASE_TABLE).count() > 0 && night.lakeVersion() >= 0, "the night's lake write stands");
+        TestWarehouse.assertStateMatchesRows(d.schema);
+
+        TestWarehouse.execute("DROP TRIGGER refuse ON " + d.t("shipment_timeline_purged"));
+        d.base("--mode", "daily_base", "--as-of", at(14));
+        assertEquals(0, TestWarehouse.count(oldRows), "the next run purged");
+        assertTrue(TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_purged")) > 0);
+        d.assertEveryRunAddsUp();
+        TestWarehouse.assertStateMatchesRows(d.schema);
+    }
+
     private static Deployment deployment(String name, String setting) throws java.io.IOException {
         Deployment d = new Deployment(Files.createTempDirectory(Path.of("target"), name));
         d.raw.reference(14, Instant.parse("2025-07-20T00:00:00Z"));
