@@ -11,9 +11,10 @@ import java.util.List;
  * stored row (by {@code event_timestamp}, then {@code event_id}) and the time of its first stored
  * event, which is all that continuing a shipment needs (contract section 4). Every run keeps it
  * exact inside its own commit transaction; the job tests and the property tests hold it equal to
- * the state recomputed from the stored rows and the purged-row summaries ({@link #recomputedAll()}): retention ({@link #purge}) replaces a
- * shipment's rows before its cutoff by one summary row in {@link WarehouseTables#PURGED}, which
- * every state computation reads as one more row, so the state is the same with or without them.
+ * the state recomputed from the stored rows and the purged-row summaries ({@link #recomputedAll()}):
+ * retention ({@link #purge}) replaces a shipment's rows before its cutoff by one summary row in
+ * {@link WarehouseTables#PURGED}, which every state computation reads as one more row, so the state
+ * is the same with or without them.
  *
  * <ul>
  *   <li>An incremental batch reads the state rows of its own shipments by key ({@link #stateOfKeys})
@@ -123,7 +124,7 @@ public final class StoredStateSql {
                 + " r.event_timestamp, r.event_id, r.status, r.location_id, r.status_start_timestamp,"
                 + " COALESCE(st.first_event_timestamp, r.min_ts) FROM (" + lastStaged + ") r LEFT JOIN " + state()
                 + " st ON st.shipment_id = r.shipment_id WHERE r.rn = 1"));
-        all.addAll(replaceFrom(newState));
+        all.addAll(replaceFrom(WarehouseTables.STATE, newState));
         return List.copyOf(all);
     }
 
@@ -181,11 +182,13 @@ public final class StoredStateSql {
                 + ranked("t.shipment_id IN (SELECT o.shipment_id FROM " + ddl.qualified(shipments) + " o) " + andAlso));
     }
 
-    private List<WarehouseSql.Statement> replaceFrom(String newState) {
-        String fresh = ddl.qualified(newState);
+    /** Replaces the rows of {@code target} (the state or the summaries) of the shipments staged in {@code newRows} by those rows. */
+    private List<WarehouseSql.Statement> replaceFrom(String target, String newRows) {
+        String fresh = ddl.qualified(newRows);
+        String table = ddl.qualified(target);
         return List.of(
-                WarehouseSql.Statement.of("DELETE FROM " + state() + " WHERE shipment_id IN (SELECT n.shipment_id FROM " + fresh + " n)"),
-                WarehouseSql.Statement.of("INSERT INTO " + state() + " (" + STATE_LIST + ") SELECT " + STATE_LIST + " FROM " + fresh));
+                WarehouseSql.Statement.of("DELETE FROM " + table + " WHERE shipment_id IN (SELECT n.shipment_id FROM " + fresh + " n)"),
+                WarehouseSql.Statement.of("INSERT INTO " + table + " (" + STATE_LIST + ") SELECT " + STATE_LIST + " FROM " + fresh));
     }
 
     /**
@@ -246,23 +249,22 @@ public final class StoredStateSql {
         String base = ddl.qualified(WarehouseTables.BASE);
         String inc = ddl.qualified(WarehouseTables.INCREMENTAL);
         String inPurging = "t.shipment_id IN (SELECT l.shipment_id FROM " + listed + " l)";
-        return List.of(
-                new Purge(Purged.NONE, WarehouseSql.Statement.of("INSERT INTO " + listed + " (shipment_id) SELECT t.shipment_id FROM " + base
-                        + " t WHERE t.event_timestamp < " + bound + " UNION SELECT t.shipment_id FROM " + inc + " t WHERE t.event_timestamp < " + bound)),
-                new Purge(Purged.SHIPMENTS, WarehouseSql.Statement.of("INSERT INTO " + fresh + " (" + STATE_LIST + ") "
-                        + ranked(inPurging + " AND t.event_timestamp < " + bound, inPurging))),
-                new Purge(Purged.NONE, WarehouseSql.Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.PURGED)
-                        + " WHERE shipment_id IN (SELECT l.shipment_id FROM " + listed + " l)")),
-                new Purge(Purged.NONE, WarehouseSql.Statement.of("INSERT INTO " + ddl.qualified(WarehouseTables.PURGED) + " (" + STATE_LIST
-                        + ") SELECT " + STATE_LIST + " FROM " + fresh)),
-                new Purge(Purged.TIMELINE_ROWS, WarehouseSql.Statement.of("DELETE FROM " + base + " WHERE event_timestamp < " + bound)),
-                new Purge(Purged.TIMELINE_ROWS, WarehouseSql.Statement.of("DELETE FROM " + inc + " WHERE event_timestamp < " + bound)),
-                new Purge(Purged.QUARANTINE_ROWS, WarehouseSql.Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.QUARANTINE)
-                        + " WHERE quarantined_at < " + bound)),
-                new Purge(Purged.LATE_EVENT_ROWS, WarehouseSql.Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.LATE_EVENTS)
-                        + " WHERE recorded_at < " + bound)),
-                new Purge(Purged.RUN_ROWS, WarehouseSql.Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.RUNS)
-                        + " WHERE " + RunColumns.STARTED_AT + " < " + bound)));
+        List<Purge> all = new java.util.ArrayList<>();
+        all.add(new Purge(Purged.NONE, WarehouseSql.Statement.of("INSERT INTO " + listed + " (shipment_id) SELECT t.shipment_id FROM " + base
+                + " t WHERE t.event_timestamp < " + bound + " UNION SELECT t.shipment_id FROM " + inc + " t WHERE t.event_timestamp < " + bound)));
+        all.add(new Purge(Purged.SHIPMENTS, WarehouseSql.Statement.of("INSERT INTO " + fresh + " (" + STATE_LIST + ") "
+                + ranked(inPurging + " AND t.event_timestamp < " + bound, inPurging))));
+        // Every listed shipment gets a new summary, so replacing by the new summaries replaces all of theirs.
+        replaceFrom(WarehouseTables.PURGED, summaries).forEach(st -> all.add(new Purge(Purged.NONE, st)));
+        all.add(new Purge(Purged.TIMELINE_ROWS, WarehouseSql.Statement.of("DELETE FROM " + base + " WHERE event_timestamp < " + bound)));
+        all.add(new Purge(Purged.TIMELINE_ROWS, WarehouseSql.Statement.of("DELETE FROM " + inc + " WHERE event_timestamp < " + bound)));
+        all.add(new Purge(Purged.QUARANTINE_ROWS, WarehouseSql.Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.QUARANTINE)
+                + " WHERE quarantined_at < " + bound)));
+        all.add(new Purge(Purged.LATE_EVENT_ROWS, WarehouseSql.Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.LATE_EVENTS)
+                + " WHERE recorded_at < " + bound)));
+        all.add(new Purge(Purged.RUN_ROWS, WarehouseSql.Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.RUNS)
+                + " WHERE " + RunColumns.STARTED_AT + " < " + bound)));
+        return List.copyOf(all);
     }
 
     /** What a purge statement's update count counts. */

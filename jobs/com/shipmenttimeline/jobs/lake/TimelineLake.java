@@ -112,25 +112,19 @@ public final class TimelineLake {
 
     /**
      * Retention: deletes the partitions before {@code cutoffDate} of both tables (a change to the
-     * Delta log only: whole partitions go; none to delete, no commit). A table that lost partitions is
-     * vacuumed, so that their files, and those that earlier runs replaced, leave storage once Delta's
-     * retention ({@code delta.deletedFileRetentionDuration}, 7 days by default) has passed. Tables that
-     * do not exist are skipped. Returns the tables that lost partitions.
+     * Delta log only: whole partitions go), then vacuums them, so that their files, and those that
+     * earlier runs replaced, leave storage once Delta's retention ({@code
+     * delta.deletedFileRetentionDuration}, 7 days by default) has passed. Tables that do not exist
+     * are skipped. The caller calls it only when there is something before the cutoff.
      */
-    public List<String> purgeBefore(LocalDate cutoffDate) {
-        List<String> purged = new java.util.ArrayList<>();
+    public void purgeBefore(LocalDate cutoffDate) {
         for (String table : List.of(BASE_TABLE, INCREMENTAL_TABLE)) {
             if (DeltaTable.isDeltaTable(spark, path(table))) {
-                long before = version(table);
                 DeltaTable t = DeltaTable.forPath(spark, path(table));
                 t.delete(col(EVENT_DATE).lt(org.apache.spark.sql.functions.lit(cutoffDate.toString())));
-                if (version(table) > before) {
-                    vacuum(t);
-                    purged.add(table);
-                }
+                vacuum(t);
             }
         }
-        return purged;
     }
 
     /**

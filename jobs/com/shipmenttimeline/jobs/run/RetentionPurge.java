@@ -9,6 +9,7 @@ import com.shipmenttimeline.schemas.StoredStateSql;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -17,21 +18,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Retention (docs/design.md, "Retention"): after a nightly base run's commit, under its lease, the
  * lake's partitions before the cutoff go (when the warehouse holds rows before it), then, in a
- * transaction of its own, the warehouse rows older than {@code retention.days}. A failure here leaves the committed run as it is: it is logged, and the next
- * night's run purges what this one did not (the purge is idempotent).
+ * transaction of its own, the warehouse rows older than {@code retention.days}. A failure here
+ * leaves the committed run as it is: it is logged, and the next night's run purges what this one
+ * did not (the purge is idempotent).
  */
 final class RetentionPurge {
     private static final Logger LOG = LoggerFactory.getLogger(RetentionPurge.class);
 
     private RetentionPurge() {}
 
-    /** What one purge removed. */
-    record Result(Instant cutoff, long shipments, long timelineRows, long quarantineRows, long lateEventRows, long runRows) {
-        @Override
-        public String toString() {
-            return timelineRows + " timeline rows of " + shipments + " shipments, " + quarantineRows + " quarantine, " + lateEventRows
-                    + " late-event and " + runRows + " audit rows before " + cutoff;
-        }
+    /** What one purge removed, for the log. */
+    private static String describe(Map<StoredStateSql.Purged, Long> n, Instant cutoff) {
+        return n.get(StoredStateSql.Purged.TIMELINE_ROWS) + " timeline rows of " + n.get(StoredStateSql.Purged.SHIPMENTS) + " shipments, "
+                + n.get(StoredStateSql.Purged.QUARANTINE_ROWS) + " quarantine, " + n.get(StoredStateSql.Purged.LATE_EVENT_ROWS) + " late-event and "
+                + n.get(StoredStateSql.Purged.RUN_ROWS) + " audit rows before " + cutoff;
     }
 
     /**
@@ -50,10 +50,10 @@ final class RetentionPurge {
         }
     }
 
-    /** Purges the lake, then the warehouse; empty when retention is off or the purge failed (logged). */
-    static Optional<Result> run(RunContext run, WarehouseLease lease, TimelineLake lake, Instant asOf) {
+    /** Purges the lake, then the warehouse; nothing when retention is off; a failure is logged, never thrown. */
+    static void run(RunContext run, WarehouseLease lease, TimelineLake lake, Instant asOf) {
         if (!run.settings.retains()) {
-            return Optional.empty();
+            return;
         }
         Instant cutoff = run.settings.retentionCutoff(asOf).orElseThrow();
         try {
@@ -62,28 +62,26 @@ final class RetentionPurge {
             LocalDate cutoffDate = cutoff.atZone(ZoneOffset.UTC).toLocalDate();
             Optional<Instant> oldest = run.warehouse.ledger().oldestTimelineEvent();
             if (oldest.isPresent() && oldest.get().isBefore(cutoff)) {
-                run.log.run("purge lake partitions (retention)", () -> lake.purgeBefore(cutoffDate),
-                        t -> t.isEmpty() ? "none before " + cutoffDate : "partitions before " + cutoffDate + " deleted from " + t + ", vacuumed");
+                run.log.run("purge lake partitions before " + cutoffDate + " (retention)", () -> lake.purgeBefore(cutoffDate));
             }
             String purging = run.staging("purging");
             String summaries = run.staging("purged");
             run.warehouse.staging().createEmpty(purging, StoredStateSql.SHIPMENT_COLUMNS);
             run.warehouse.staging().createEmpty(summaries, StoredStateSql.STATE_COLUMNS);
-            Result result = run.log.run("purge warehouse rows (retention)", () -> run.warehouse.transactions().inTransaction(c -> {
+            run.log.run("purge warehouse rows (retention)", () -> run.warehouse.transactions().inTransaction(c -> {
                 lease.assertHeld(c);
-                long[] counts = new long[StoredStateSql.Purged.values().length];
-                for (StoredStateSql.Purge p : new StoredStateSql(run.warehouse.ddl()).purge(purging, summaries, cutoff)) {
-                    counts[p.counts().ordinal()] += Transactions.run(c, p.statement(), Map.of());
+                Map<StoredStateSql.Purged, Long> counts = new EnumMap<>(StoredStateSql.Purged.class);
+                for (StoredStateSql.Purged p : StoredStateSql.Purged.values()) {
+                    counts.put(p, 0L);
                 }
-                return new Result(cutoff, counts[StoredStateSql.Purged.SHIPMENTS.ordinal()], counts[StoredStateSql.Purged.TIMELINE_ROWS.ordinal()],
-                        counts[StoredStateSql.Purged.QUARANTINE_ROWS.ordinal()], counts[StoredStateSql.Purged.LATE_EVENT_ROWS.ordinal()],
-                        counts[StoredStateSql.Purged.RUN_ROWS.ordinal()]);
-            }), Result::toString);
-            return Optional.of(result);
+                for (StoredStateSql.Purge p : new StoredStateSql(run.warehouse.ddl()).purge(purging, summaries, cutoff)) {
+                    counts.merge(p.counts(), (long) Transactions.run(c, p.statement(), Map.of()), Long::sum);
+                }
+                return counts;
+            }), n -> describe(n, cutoff));
         } catch (Exception e) { // Delta's Scala code may throw checked exceptions undeclared; none may reach the run's failure path
             LOG.warn("retention: the purge before {} failed (its warehouse part rolls back whole); the run's commit stands and the next base run purges again: {}",
                     cutoff, Settings.oneLine(String.valueOf(e.getMessage())));
-            return Optional.empty();
         }
     }
 }
