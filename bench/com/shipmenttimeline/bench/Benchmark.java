@@ -55,12 +55,14 @@ public final class Benchmark {
     static final String USAGE = String.join("\n",
             "usage: bench/run [--n 1000000[,4000000,...]] [--k 1[,0.1,5]] [--partitions 8[,16]] [--out bench-results]",
             "                 [--no-duckdb] [--no-full] [--max-n-full N] [--max-n-duckdb N] [--max-n-refresh N] [--port 54339]",
-            "                 [--view plain[,materialized]] [--warm 1000,50000] [--plot]",
+            "                 [--view plain[,materialized]] [--warm 1000,50000] [--plot] [--report docs/benchmarks.md]",
             "  --view     the realtime view's kinds: each is a configuration (materialized: the refresh after each run is measured)",
             "  --warm     after the incremental job, batches of these sizes into a query already running (processing-time trigger):",
             "             seconds from a file landing to its rows in the view; give a size more than once (1000,1000,1000) and the",
             "             summary gives its first batch and the median of the later ones (the steady cost, once the JVM is warm)",
-            "  --plot     writes incremental and full recompute time against n as a PNG (--out/timeline-vs-n.png)",
+            "  --plot     draws job time against n and a warm batch's latency against its size (PNGs in --out)",
+            "  --report   rewrites the results section of that Markdown file (command, machine, commit, date, figures, plots;",
+            "             the plots go to a folder beside it named after it: docs/benchmarks/)",
             "  --max-n-*  skip the full recompute, DuckDB, or the view refreshes and the separate COPY measurement, above that n",
             "  --n        history sizes (events in the base run)      --k  new events, in percent of n",
             "  --k-events new events as a number, the same for every n (instead of --k)",
@@ -115,6 +117,7 @@ public final class Benchmark {
         List<String> views = List.of("plain");
         List<Long> warm = List.of();
         boolean plot = false;
+        Path report = null;
         long maxFull = Long.MAX_VALUE;
         long maxDuck = Long.MAX_VALUE;
         long maxRefresh = Long.MAX_VALUE;
@@ -132,6 +135,7 @@ public final class Benchmark {
                 case "--view" -> views = List.of(args[++i].split(","));
                 case "--warm" -> warm = Stream.of(args[++i].split(",")).map(x -> Long.parseLong(x.replace("_", ""))).toList();
                 case "--plot" -> plot = true;
+                case "--report" -> report = Path.of(args[++i]);
                 case "--no-duckdb" -> duckdb = false;
                 case "--no-full" -> full = false;
                 case "--help", "-h" -> {
@@ -166,7 +170,17 @@ public final class Benchmark {
             }
             b.report(System.out);
             if (plot) {
-                System.out.println("plot: " + TimelinePlot.write(b.steps(), out.resolve("timeline-vs-n.png")));
+                System.out.println("plot: " + BenchmarkPlots.jobTimeVsN(b.steps(), out.resolve(BenchmarkPlots.JOB_TIME_PNG)));
+                System.out.println("plot: " + BenchmarkPlots.warmLatencyVsSize(b.steps(), out.resolve(BenchmarkPlots.WARM_LATENCY_PNG)));
+            }
+            if (report != null) {
+                Path images = report.resolveSibling(report.getFileName().toString().replaceFirst("\\.md$", ""));
+                List<Path> plots = new ArrayList<>(List.of(BenchmarkPlots.jobTimeVsN(b.steps(), images.resolve(BenchmarkPlots.JOB_TIME_PNG))));
+                if (!warm.isEmpty()) {
+                    plots.add(BenchmarkPlots.warmLatencyVsSize(b.steps(), images.resolve(BenchmarkPlots.WARM_LATENCY_PNG)));
+                }
+                BenchmarkReport.write(report, List.of(args), b.steps(), BenchmarkReport.Machine.here(spark.version()), plots);
+                System.out.println("report: " + report + " (results section rewritten; plots in " + images + ")");
             }
         } finally {
             spark.stop();

@@ -35,7 +35,7 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The incremental job under load (README "Reliability" → "Load"): after a base run over a
+ * The incremental job under load (docs/reliability.md, "Load"): after a base run over a
  * generated history, many consecutive small batches in one JVM, then one batch of millions of
  * events. After every run it forces a GC and records the heap in use, the JVM's threads and open
  * files, Spark's cached RDDs and active streaming queries, and the warehouse's staging tables,
