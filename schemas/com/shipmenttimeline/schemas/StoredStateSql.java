@@ -231,7 +231,7 @@ public final class StoredStateSql {
     }
 
     /**
-     * Retention's purge (docs/design.md, "Retention"), in one transaction: the shipments with stored
+     * Retention's purge (docs/decisions/0005-retention-summaries.md), in one transaction: the shipments with stored
      * rows before {@code cutoff} are listed, their summaries are recomputed over those rows and their
      * old summary and replaced, and the rows go, with the quarantine, late-event and audit rows older
      * than the cutoff. The state table is not touched: its rows are computed over the stored rows and

@@ -19,7 +19,7 @@ public final class WarehouseTables {
     /**
      * PostgreSQL only: the base table is a parent that holds no rows of its own, and these two
      * inherit it. The window table holds the last base run's rows exactly and is swapped whole by
-     * the next one; the history table holds the older rows (docs/design.md, "The base swap").
+     * the next one; the history table holds the older rows (docs/decisions/0004-base-swap.md).
      */
     public static final String BASE_HISTORY = "shipment_timeline_base_history";
     public static final String BASE_WINDOW = "shipment_timeline_base_window";
@@ -29,7 +29,7 @@ public final class WarehouseTables {
     /**
      * One row per shipment some of whose rows retention purged: the last purged row and the time of
      * the first purged event, in the state table's columns. With it, a shipment continues after its
-     * old rows are gone exactly as it would with them ({@link StoredStateSql}, docs/design.md "Retention").
+     * old rows are gone exactly as it would with them ({@link StoredStateSql}, docs/decisions/0005-retention-summaries.md).
      */
     public static final String PURGED = "shipment_timeline_purged";
     public static final String REALTIME_VIEW = "shipment_timeline_realtime";
@@ -120,7 +120,7 @@ public final class WarehouseTables {
         cols.add(TableColumn.of(RunColumns.CHECKPOINT_AFTER, TIMESTAMP));
         cols.add(TableColumn.of(RunColumns.MAX_EVENT_TIMESTAMP, TIMESTAMP));
         cols.add(TableColumn.of(RunColumns.ERROR_MESSAGE, TEXT));
-        // The run's metrics (README "Metrics"): added to an older processing_runs on first use.
+        // The run's metrics (docs/reference/metrics.md): added to an older processing_runs on first use.
         cols.add(TableColumn.of(RunColumns.PROCESSING_LAG_SECONDS, DOUBLE));
         cols.add(TableColumn.of(RunColumns.THROUGHPUT_PER_MINUTE, DOUBLE));
         cols.add(TableColumn.of(RunColumns.ERROR_RATE, DOUBLE));

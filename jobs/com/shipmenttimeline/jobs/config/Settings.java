@@ -45,7 +45,7 @@ public record Settings(
     public record MetricsSettings(MetricsSink sink, String namespace, String environment, Optional<String> region,
             Optional<java.net.URI> endpoint, double clusterCostPerHour) {}
 
-    /** The alert thresholds of docs/design.md, for {@code --mode monitor} and the CloudWatch alarms. */
+    /** The alert thresholds (docs/reference/metrics.md, "Alert conditions"), for {@code --mode monitor} and the CloudWatch alarms. */
     public record MonitorSettings(Duration maxLag, double maxErrorRate, long maxMissingEvents, double maxDailyCost) {}
 
     /**

@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * {@code --mode monitor}: the alert conditions of docs/design.md evaluated against the warehouse's
+ * {@code --mode monitor}: the alert conditions (docs/reference/metrics.md, "Alert conditions") evaluated against the warehouse's
  * checkpoint and run history, one line each, no Spark. From a cron, an EMR step or a notebook.
  *
  * <ul>

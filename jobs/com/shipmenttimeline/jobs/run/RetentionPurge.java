@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Retention (docs/design.md, "Retention"): after a nightly base run's commit, under its lease, the
+ * Retention (docs/decisions/0005-retention-summaries.md): after a nightly base run's commit, under its lease, the
  * lake's partitions before the cutoff go (when the warehouse holds rows before it), then, in a
  * transaction of its own, the warehouse rows older than {@code retention.days}. A failure here
  * leaves the committed run as it is: it is logged, and the next night's run purges what this one

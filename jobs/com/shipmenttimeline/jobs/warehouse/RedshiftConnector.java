@@ -17,7 +17,7 @@ import org.apache.spark.sql.types.TimestampType;
 /**
  * How the production warehouse is reached: the JDBC URL and driver properties for our own SQL, and
  * the options of the spark-redshift community connector for bulk loads and reads. The connector is
- * called by its data source name only; EMR supplies its jar (docs/design.md), so nothing here links to it.
+ * called by its data source name only; EMR supplies its jar (docs/reference/platform.md, "The Redshift integration is on the cluster"), so nothing here links to it.
  *
  * <p>The loads stage rows as {@code CSV GZIP} by default ({@code warehouse.redshift.tempformat}),
  * the format AWS's own Spark–Redshift integration on EMR supports. The connector's CSV writer would

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The load run at a small size, so that CI keeps it working and keeps the no-state-left check: a
  * dozen consecutive incremental runs and one larger batch in this JVM, each writing exactly its
  * events, and none leaving a cached RDD, an active stream, a staging table, a lease or a connection.
- * The real figures (100 batches, millions of events) come from bench/run load (README).
+ * The real figures (100 batches, millions of events) come from bench/run load (docs/reliability.md, "Load").
  */
 class IncrementalLoadSmokeTest {
     @TempDir

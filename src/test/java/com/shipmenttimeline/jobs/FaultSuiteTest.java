@@ -42,7 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Faults and bad input against the real jobs, warehouse and lake. Each test breaks something,
  * checks that nothing of the broken run was committed (or that what was committed is right),
  * recovers the way the runbook says, and then checks the warehouse: every event exactly once,
- * counts that add up, the checkpoint where it belongs. What each saw goes to the README's
+ * counts that add up, the checkpoint where it belongs. What each saw goes to docs/reliability.md's
  * reliability table (bench/reliability).
  */
 class FaultSuiteTest {

@@ -25,7 +25,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Retention through the jobs (docs/design.md, "Retention"): two deployments take in the same raw
+ * Retention through the jobs (docs/decisions/0005-retention-summaries.md): two deployments take in the same raw
  * files by the same runs, one with {@code retention.days = 12}, the other keeping everything. The
  * nightly runs of the first purge; every row it keeps equals the other's field by field, the
  * shipments whose old rows went go on numbering from their stored rows (never from 1), in the base

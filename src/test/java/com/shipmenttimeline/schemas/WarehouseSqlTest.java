@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * The Redshift rendering of each run's transaction. The PostgreSQL rendering runs for real in every
  * job test, and its insert rendering of the base commit in BaseSwapTest; these tests hold the
  * Redshift one to that text, and to the constructs Redshift accepts inside a transaction
- * (docs/design.md: TRUNCATE commits, REFRESH sees only committed rows).
+ * (docs/reference/platform.md, "What may run inside one transaction": TRUNCATE commits; REFRESH sees only committed rows).
  */
 class WarehouseSqlTest {
     private static final WarehouseSql REDSHIFT = new WarehouseSql(new WarehouseDdl(SqlDialect.REDSHIFT, "shipment_timeline"));

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * What the fault tests saw, for the README's reliability table: a test that passed appends one
+ * What the fault tests saw, for the reliability table (docs/reliability.md): a test that passed appends one
  * line (fault, what happened) to target/reliability/observed.tsv; bench/reliability turns the
  * file of a full run into the table. Only passing tests record, after their assertions.
  */

@@ -27,7 +27,7 @@ import net.jqwik.api.ShrinkingMode;
 import org.junit.jupiter.api.Test;
 
 /**
- * PostgreSQL's base swap (docs/design.md, "The base swap") against the insert that Redshift runs,
+ * PostgreSQL's base swap (docs/decisions/0004-base-swap.md) against the insert that Redshift runs,
  * both for real on PostgreSQL: after any sequence of base commits (windows moving forward, a
  * rebuild moving one back, event ids that recur across history, window and staged rows, incremental
  * rows in between) the base, the incremental and the state tables hold the same rows either way.

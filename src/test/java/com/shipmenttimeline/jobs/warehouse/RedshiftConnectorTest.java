@@ -113,7 +113,7 @@ public class RedshiftConnectorTest {
 
     @Test
     void withoutTheConnectorAJobSaysWhichJarsToAdd() {
-        assertFalse(RedshiftConnector.available(), "the connector is not vendored (docs/design.md)");
+        assertFalse(RedshiftConnector.available(), "the connector is not vendored (docs/reference/platform.md)");
         UsageException e = assertThrows(UsageException.class, () -> Warehouse.open(settings().warehouse()));
         assertTrue(e.getMessage().contains("/usr/share/aws/redshift/spark-redshift/lib/spark-redshift.jar"), e.getMessage());
     }

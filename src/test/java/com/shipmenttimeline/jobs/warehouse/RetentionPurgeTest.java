@@ -24,7 +24,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.ShrinkingMode;
 
 /**
- * Retention's law (docs/design.md, "Retention"), on PostgreSQL: two warehouses hold the same rows;
+ * Retention's law (docs/decisions/0005-retention-summaries.md), on PostgreSQL: two warehouses hold the same rows;
  * one is purged now and then, the other never. After every purge, whatever continuing a shipment
  * reads comes out the same from both: the state recomputed from the stored rows, and a base run's
  * last row before its window for any window after the cutoff and any keys. The purged one holds
