@@ -151,6 +151,8 @@ public final class Benchmark {
         Files.createDirectories(out);
         Settings base = Settings.load(null, List.of("timeline.data-dir=" + out.resolve("work")));
         SparkSession spark = SparkSessions.create(base.spark());
+        // Read before the run: the commit measured, and whether the work tree differs from it (the report's own plots will).
+        BenchmarkReport.Machine machine = BenchmarkReport.Machine.here(spark.version());
         try (EmbeddedWarehouseServer server = EmbeddedWarehouseServer.start(out.resolve("warehouse").toString(), port)) {
             Benchmark b = new Benchmark(spark, server, out, duckdb, full, System.out);
             b.maxNFull = maxFull;
@@ -179,7 +181,7 @@ public final class Benchmark {
                 if (!warm.isEmpty()) {
                     plots.add(BenchmarkPlots.warmLatencyVsSize(b.steps(), images.resolve(BenchmarkPlots.WARM_LATENCY_PNG)));
                 }
-                BenchmarkReport.write(report, List.of(args), b.steps(), BenchmarkReport.Machine.here(spark.version()), plots);
+                BenchmarkReport.write(report, List.of(args), b.steps(), machine, plots);
                 System.out.println("report: " + report + " (results section rewritten; plots in " + images + ")");
             }
         } finally {
