@@ -110,11 +110,13 @@ public final class LedgerSql {
                 + t(WarehouseTables.RUNS) + " WHERE status = ? AND finished_at >= ?", "status", "since");
     }
 
-    /** Late events (stored by incremental runs) that neither timeline table holds yet. */
+    /**
+     * Events that can never enter the timeline: the {@code TOO_LATE} quarantines of the incremental
+     * runs finished since a time (they arrived after the base window that could hold them had moved on).
+     */
     public WarehouseSql.Statement missingEvents() {
-        return st("SELECT count(*) FROM " + t(WarehouseTables.LATE_EVENTS) + " l WHERE NOT EXISTS (SELECT 1 FROM "
-                + t(WarehouseTables.BASE) + " b WHERE b.event_id = l.event_id) AND NOT EXISTS (SELECT 1 FROM "
-                + t(WarehouseTables.INCREMENTAL) + " i WHERE i.event_id = l.event_id)");
+        return st("SELECT COALESCE(SUM(" + QuarantineReason.TOO_LATE.countColumn() + "), 0) FROM " + t(WarehouseTables.RUNS)
+                + " WHERE process_type = ? AND status = ? AND finished_at >= ?", "process_type", "status", "since");
     }
 
     /** The newest event the realtime view shows (data freshness is now minus this). */

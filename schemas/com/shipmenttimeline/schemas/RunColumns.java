@@ -23,6 +23,8 @@ public final class RunColumns {
     public static final String DUPLICATES = "duplicates";
     public static final String ALREADY_PROCESSED = "already_processed";
     public static final String LATE = "late";
+    /** Stored rows of other events whose fields a run changed (an event arrived before them); not part of the sum. */
+    public static final String REWRITTEN = "rewritten";
     public static final String UNKNOWN_LOCATION = "unknown_location";
     public static final String CHECKPOINT_BEFORE = "checkpoint_before";
     public static final String CHECKPOINT_AFTER = "checkpoint_after";

@@ -106,25 +106,34 @@ public final class StoredStateSql {
     }
 
     /**
-     * An incremental batch's state rows, in its commit after its rows went in. Every event of a batch
-     * is later than every stored one (they are after the checkpoint), so a shipment's new state is its
-     * last staged row; its first event time stays the stored one, or is its first staged row's.
+     * An incremental batch's state rows, in its commit after its rows went in. A shipment whose
+     * events all came after its stored ones (the common case) has as its new state its last staged
+     * row, and keeps its stored first event time (or takes its first staged row's). A shipment listed
+     * in {@code touched} (the batch took an event into the middle of it, corrected one of its events
+     * or moved one away) has its state recomputed from its stored rows, once they are in place.
      *
      * @param stagedTimeline the batch's staged timeline rows
      * @param newState an empty staging table of {@link #STATE_COLUMNS}, filled here
+     * @param touched a staging table of {@link #SHIPMENT_COLUMNS}, or empty when the batch touched no shipment so
      */
-    public List<WarehouseSql.Statement> incrementalStatements(String stagedTimeline, String newState) {
+    public List<WarehouseSql.Statement> incrementalStatements(String stagedTimeline, String newState, java.util.Optional<String> touched) {
         String fresh = ddl.qualified(newState);
         String lastStaged = "SELECT s.shipment_id, s.event_sequence, s.event_timestamp, s.event_id, s.status, s.location_id,"
                 + " s.status_start_timestamp, MIN(s.event_timestamp) OVER (PARTITION BY s.shipment_id) AS min_ts,"
                 + " ROW_NUMBER() OVER (PARTITION BY s.shipment_id ORDER BY s.event_timestamp DESC, s.event_id DESC) AS rn"
                 + " FROM " + ddl.qualified(stagedTimeline) + " s";
+        String notTouched = touched.map(t -> " AND NOT EXISTS (SELECT 1 FROM " + ddl.qualified(t) + " o WHERE o.shipment_id = r.shipment_id)")
+                .orElse("");
         List<WarehouseSql.Statement> all = new java.util.ArrayList<>();
         all.add(WarehouseSql.Statement.of("INSERT INTO " + fresh + " (" + STATE_LIST + ") SELECT r.shipment_id, r.event_sequence,"
                 + " r.event_timestamp, r.event_id, r.status, r.location_id, r.status_start_timestamp,"
                 + " COALESCE(st.first_event_timestamp, r.min_ts) FROM (" + lastStaged + ") r LEFT JOIN " + state()
-                + " st ON st.shipment_id = r.shipment_id WHERE r.rn = 1"));
+                + " st ON st.shipment_id = r.shipment_id WHERE r.rn = 1" + notTouched));
         all.addAll(replaceFrom(WarehouseTables.STATE, newState));
+        touched.ifPresent(t -> {
+            all.add(WarehouseSql.Statement.of("DELETE FROM " + state() + " WHERE shipment_id IN (SELECT o.shipment_id FROM " + ddl.qualified(t) + " o)"));
+            all.add(recompute(t, ""));
+        });
         return List.copyOf(all);
     }
 
@@ -273,11 +282,34 @@ public final class StoredStateSql {
     /** One statement of the purge. */
     public record Purge(Purged counts, WarehouseSql.Statement statement) {}
 
-    /** The event ids among the run's keys that the timeline holds already (incremental runs). */
-    public String storedEventIds(String keysTable) {
+    /**
+     * The stored rows of the event ids among the run's keys, in the survivor order's columns (an
+     * incremental batch compares each of its rows with the stored version of its event).
+     *
+     * @param columns the columns to read, in order
+     */
+    public String storedVersions(String keysTable, List<String> columns) {
         String keys = ddl.qualified(keysTable);
-        return "SELECT t.event_id FROM " + ddl.qualified(WarehouseTables.BASE) + " t WHERE t.event_id IN (SELECT k.event_id FROM " + keys + " k)"
-                + " UNION ALL SELECT t.event_id FROM " + ddl.qualified(WarehouseTables.INCREMENTAL)
-                + " t WHERE t.event_id IN (SELECT k.event_id FROM " + keys + " k)";
+        String select = "SELECT " + String.join(", ", columns.stream().map(c -> "t." + c).toList()) + " FROM ";
+        return select + ddl.qualified(WarehouseTables.BASE) + " t WHERE t.event_id IN (SELECT k.event_id FROM " + keys + " k)"
+                + " UNION ALL " + select + ddl.qualified(WarehouseTables.INCREMENTAL) + " t WHERE t.event_id IN (SELECT k.event_id FROM "
+                + keys + " k)";
+    }
+
+    /**
+     * The stored rows, at or after {@code windowStart}, of the shipments among {@code keysTable},
+     * leaving out the events the keys name (the batch writes those again): what an incremental batch
+     * computes again, beside its own events, for a shipment it takes an event into the middle of.
+     *
+     * @param columns the columns to read, in order
+     */
+    public String storedRowsFrom(String keysTable, Instant windowStart, List<String> columns) {
+        String keys = ddl.qualified(keysTable);
+        String bound = "TIMESTAMP '" + LITERAL.format(windowStart) + "'";
+        String select = "SELECT " + String.join(", ", columns.stream().map(c -> "t." + c).toList()) + " FROM %s t WHERE t.shipment_id IN"
+                + " (SELECT k.shipment_id FROM " + keys + " k) AND t.event_timestamp >= " + bound
+                + " AND NOT EXISTS (SELECT 1 FROM " + keys + " k2 WHERE k2.event_id = t.event_id)";
+        return String.format(select, ddl.qualified(WarehouseTables.BASE)) + " UNION ALL "
+                + String.format(select, ddl.qualified(WarehouseTables.INCREMENTAL));
     }
 }

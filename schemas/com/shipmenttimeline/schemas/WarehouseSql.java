@@ -124,24 +124,35 @@ public final class WarehouseSql {
         return all;
     }
 
+    /** The staging tables an incremental batch's commit reads and fills. */
+    public record IncrementalStaging(String timeline, String quarantine, String newState, java.util.Optional<String> replaced,
+            java.util.Optional<String> touched) {}
+
     /**
-     * An incremental batch: append its rows, keep the first version of each late event, store its
-     * quarantine rows, replace its shipments' state rows ({@code newState}: an empty staging table of
-     * {@link StoredStateSql#STATE_COLUMNS}).
+     * An incremental batch (section 5): the stored rows of the events it writes again or takes out of
+     * the timeline ({@code replaced}: their {@code event_id}s) go, wherever they are stored; its rows
+     * go into the incremental table (new events, and the stored events after an event it took into the
+     * middle of a shipment, computed again); its quarantine rows are stored; its shipments' state rows
+     * are replaced ({@code newState}: an empty staging table of {@link StoredStateSql#STATE_COLUMNS};
+     * {@code touched}: the shipments whose state is recomputed from their rows).
      */
-    public List<Statement> incrementalCommit(String stagedTimeline, String stagedLate, String stagedQuarantine, String newState) {
+    public List<Statement> incrementalCommit(IncrementalStaging staging) {
         String cols = columns(TimelineColumns.INCREMENTAL);
-        String lateCols = columns(WarehouseTables.LATE_EVENT_COLUMNS);
-        String late = ddl.qualified(WarehouseTables.LATE_EVENTS);
-        List<Statement> all = new ArrayList<>(List.of(
-                Statement.of("INSERT INTO " + ddl.qualified(WarehouseTables.INCREMENTAL) + " (" + cols + ") SELECT " + cols + " FROM "
-                        + ddl.qualified(stagedTimeline)),
-                Statement.of("INSERT INTO " + late + " (" + lateCols + ") SELECT " + lateCols + " FROM " + ddl.qualified(stagedLate)
-                        + " s WHERE NOT EXISTS (SELECT 1 FROM " + late + " l WHERE l.event_id = s.event_id)"),
-                quarantineInsert(stagedQuarantine)));
-        all.addAll(new StoredStateSql(ddl).incrementalStatements(stagedTimeline, newState));
+        List<Statement> all = new ArrayList<>();
+        staging.replaced().ifPresent(r -> {
+            String ids = " WHERE event_id IN (SELECT d.event_id FROM " + ddl.qualified(r) + " d)";
+            all.add(Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.BASE) + ids));
+            all.add(Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.INCREMENTAL) + ids));
+        });
+        all.add(Statement.of("INSERT INTO " + ddl.qualified(WarehouseTables.INCREMENTAL) + " (" + cols + ") SELECT " + cols + " FROM "
+                + ddl.qualified(staging.timeline())));
+        all.add(quarantineInsert(staging.quarantine()));
+        all.addAll(new StoredStateSql(ddl).incrementalStatements(staging.timeline(), staging.newState(), staging.touched()));
         return List.copyOf(all);
     }
+
+    /** Columns of a staging table of event ids: the stored rows an incremental batch replaces. */
+    public static final List<TableColumn> EVENT_ID_COLUMNS = List.of(new TableColumn(TimelineColumns.EVENT_ID, ColumnKind.ID, false));
 
     /**
      * Replay's reset: the incremental rows after T go, and the state of their shipments is recomputed

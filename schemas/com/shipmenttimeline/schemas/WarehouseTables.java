@@ -94,7 +94,7 @@ public final class WarehouseTables {
     private static List<String> countColumns() {
         List<String> names = new ArrayList<>(Arrays.asList(
                 RunColumns.ROWS_READ, RunColumns.TIMELINE_ROWS, RunColumns.QUARANTINED, RunColumns.DUPLICATES,
-                RunColumns.ALREADY_PROCESSED, RunColumns.LATE, RunColumns.UNKNOWN_LOCATION));
+                RunColumns.ALREADY_PROCESSED, RunColumns.LATE, RunColumns.UNKNOWN_LOCATION, RunColumns.REWRITTEN));
         for (QuarantineReason r : QuarantineReason.values()) {
             names.add(r.countColumn());
         }

@@ -36,16 +36,42 @@ public final class EventDedup {
         return inSurvivorOrder(Window.partitionBy(col(RawEvents.EVENT_ID)));
     }
 
+    /**
+     * The contract's keys of the survivor order, most significant first: the greatest value wins,
+     * nulls lowest (the latest {@code ingested_at}, then the greatest {@code event_timestamp}, ...).
+     */
+    public static final java.util.List<String> ORDER_FIELDS = java.util.List.of(RawEvents.INGESTED_AT, RawEvents.EVENT_TIMESTAMP,
+            RawEvents.STATUS, RawEvents.LOCATION_ID, RawEvents.EVENT_TYPE, RawEvents.SHIPMENT_ID);
+
     private static WindowSpec inSurvivorOrder(WindowSpec partitioned) {
-        return partitioned.orderBy(
-                col(RawEvents.INGESTED_AT).desc_nulls_last(),
-                col(RawEvents.EVENT_TIMESTAMP).desc_nulls_last(),
-                col(RawEvents.STATUS).desc_nulls_last(),
-                col(RawEvents.LOCATION_ID).desc_nulls_last(),
-                col(RawEvents.EVENT_TYPE).desc_nulls_last(),
-                col(RawEvents.SHIPMENT_ID).desc_nulls_last(),
-                col(RawEvents.SOURCE_FILE).desc_nulls_last(),
-                col(RawEvents.RAW_RECORD).desc_nulls_last());
+        java.util.List<Column> order = new java.util.ArrayList<>();
+        ORDER_FIELDS.forEach(f -> order.add(col(f).desc_nulls_last()));
+        // Rows equal in every contract key are the same version: which one survives does not change the timeline.
+        order.add(col(RawEvents.SOURCE_FILE).desc_nulls_last());
+        order.add(col(RawEvents.RAW_RECORD).desc_nulls_last());
+        return partitioned.orderBy(order.toArray(Column[]::new));
+    }
+
+    /**
+     * True where the version in {@code challenger} (the {@link #ORDER_FIELDS}, in order) wins the
+     * survivor order against the one in {@code holder}: strictly, since versions equal in every
+     * contract key are the same event. An incremental batch asks it of a row against the stored
+     * version of its {@code event_id}.
+     */
+    public static Column beats(java.util.List<Column> challenger, java.util.List<Column> holder) {
+        if (challenger.size() != ORDER_FIELDS.size() || holder.size() != ORDER_FIELDS.size()) {
+            throw new IllegalArgumentException("one column per survivor key: " + ORDER_FIELDS);
+        }
+        Column wins = lit(false);
+        Column equalSoFar = lit(true);
+        for (int i = 0; i < ORDER_FIELDS.size(); i++) {
+            Column a = challenger.get(i);
+            Column b = holder.get(i);
+            Column greater = a.isNotNull().and(b.isNull().or(a.gt(b)));
+            wins = wins.or(equalSoFar.and(greater));
+            equalSoFar = equalSoFar.and(a.eqNullSafe(b));
+        }
+        return wins;
     }
 
     /**

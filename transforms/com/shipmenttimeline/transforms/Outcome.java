@@ -15,7 +15,6 @@ public final class Outcome {
     public static final String TIMELINE = "TIMELINE";
     public static final String DUPLICATE = "DUPLICATE";
     public static final String ALREADY_PROCESSED = "ALREADY_PROCESSED";
-    public static final String LATE = "LATE";
 
     public static boolean isQuarantine(String outcome) {
         for (QuarantineReason r : QuarantineReason.values()) {

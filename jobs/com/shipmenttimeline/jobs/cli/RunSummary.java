@@ -17,9 +17,9 @@ final class RunSummary {
         }
         for (RunRecord rec : r.batches()) {
             out.printf("incremental batch %s succeeded in %.1f s: %s files, read %s, timeline %s, quarantined %s, duplicates %s,"
-                    + " already_processed %s, late %s%n", rec.runId(), rec.durationSeconds(), rec.filesRead(),
+                    + " already_processed %s; rewritten %s%n", rec.runId(), rec.durationSeconds(), rec.filesRead(),
                     rec.counts().read(), rec.counts().timeline(), rec.counts().quarantined(), rec.counts().duplicates(),
-                    rec.counts().alreadyProcessed(), rec.counts().late());
+                    rec.counts().alreadyProcessed(), rec.counts().rewritten());
             out.printf("  checkpoint: %s (was %s)%n", rec.checkpointAfter(), rec.checkpointBefore());
         }
         out.printf("  warehouse: %s; view %s %s%n", warehouse.describe(),

@@ -95,6 +95,25 @@ public final class TimelineLake {
                 .save(path(INCREMENTAL_TABLE));
     }
 
+    /**
+     * An incremental batch that replaces stored rows: deletes the rows of these events from both
+     * tables, but for the incremental rows of the batch itself ({@code batchId}), so that a batch
+     * written before and run again after a crash keeps what it appended.
+     */
+    public void deleteEvents(java.util.List<String> eventIds, String batchId) {
+        if (eventIds.isEmpty()) {
+            return;
+        }
+        org.apache.spark.sql.Column ids = col(TimelineColumns.EVENT_ID).isin(eventIds.toArray());
+        if (DeltaTable.isDeltaTable(spark, path(BASE_TABLE))) {
+            DeltaTable.forPath(spark, path(BASE_TABLE)).delete(ids);
+        }
+        if (DeltaTable.isDeltaTable(spark, path(INCREMENTAL_TABLE))) {
+            DeltaTable.forPath(spark, path(INCREMENTAL_TABLE)).delete(ids.and(
+                    col(TimelineColumns.INCREMENTAL_BATCH_ID).notEqual(org.apache.spark.sql.functions.lit(batchId))));
+        }
+    }
+
     /** Replay: deletes the incremental rows after {@code from}, if the table exists. */
     public void deleteIncrementalAfter(java.time.Instant from) {
         if (DeltaTable.isDeltaTable(spark, path(INCREMENTAL_TABLE))) {

@@ -22,7 +22,7 @@ import java.util.Optional;
  * <ul>
  *   <li>processing_lag: now minus the checkpoint (the newest event in the timeline); WARNING.
  *   <li>error_rate: quarantined over read, summed over the runs of the last 24 hours; CRITICAL.
- *   <li>missing_events: late events not yet in the timeline; WARNING.
+ *   <li>missing_events: events that can never enter the timeline (TOO_LATE quarantines of incremental runs, 24 h); WARNING.
  *   <li>daily_cost: the estimated cost of the last 24 hours' runs; INFO.
  * </ul>
  *
@@ -73,9 +73,10 @@ public final class Monitor {
             out.add(new Condition("error_rate", rate > limits.maxErrorRate() ? Severity.CRITICAL : Severity.OK,
                     String.format(Locale.ROOT, "%.2f%% (%d quarantined of %d read in 24 h)", 100 * rate, day.quarantined(), day.read()),
                     String.format(Locale.ROOT, "%.2f%%", 100 * limits.maxErrorRate()), 100 * rate));
-            long missing = warehouse.ledger().missingEvents(c);
+            long missing = warehouse.ledger().missingEvents(c, now.minus(Duration.ofHours(24)));
             out.add(new Condition("missing_events", missing > limits.maxMissingEvents() ? Severity.WARNING : Severity.OK,
-                    missing + " late events not yet in the timeline", Long.toString(limits.maxMissingEvents()), missing));
+                    missing + " events too late for the timeline (TOO_LATE in incremental runs, 24 h)", Long.toString(limits.maxMissingEvents()),
+                    missing));
             double cost = Math.round(day.estimatedCostUsd() * 1_000_000) / 1_000_000.0;
             out.add(new Condition("daily_cost", cost > limits.maxDailyCost() ? Severity.INFO : Severity.OK,
                     String.format(Locale.ROOT, "$%.2f estimated in 24 h", cost), String.format(Locale.ROOT, "$%.2f", limits.maxDailyCost()), cost));

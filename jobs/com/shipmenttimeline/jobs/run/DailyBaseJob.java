@@ -112,15 +112,15 @@ public final class DailyBaseJob extends TimelineJob {
             LakeUndo undo) {
         warehouse.staging().dropLeftovers();
         RawEventSource source = new RawEventSource(spark, settings.paths().raw());
-        Intake intake = new Intake(spark, warehouse, source);
+        Intake intake = new Intake(spark, warehouse, source, settings.futureTolerance());
         intake.checkBackfillEnd(request.to(), w.asOf());
         RetentionPurge.checkBackfillFrom(settings, request.from(), w.asOf());
         List<RawFile> files = run.log.run("list raw files", () -> intake.baseFiles(w.startDate(), request.to()),
-                f -> f.size() + " files with ingest_date >= " + w.startDate() + request.to().map(t -> " and <= " + t).orElse(""));
+                f -> f.size() + " files with ingest_date >= " + intake.firstFolderOf(w.startDate()) + request.to().map(t -> " and <= " + t).orElse(""));
         record.filesRead(files.size());
         // The wide rows are shuffled once, by shipment_id, and cached so; the few event_ids seen under
         // two shipments are settled from the cache and collected, and the outcomes derive from both.
-        Dataset<Row> marked = run.cache(EventOutcomes.markedWithinShipments(source.read(files, w.start(), w.asOf().plus(settings.futureTolerance())),
+        Dataset<Row> marked = run.cache(EventOutcomes.markedWithinShipments(intake.baseRead(files, w.start(), w.asOf().plus(settings.futureTolerance())),
                 w.asOf(), settings.futureTolerance()));
         Dataset<Row> winners = spark.createDataFrame(run.log.run("read and deduplicate",
                 () -> RunContext.readGuarded(() -> EventDedup.crossShipmentWinners(marked).collectAsList()),

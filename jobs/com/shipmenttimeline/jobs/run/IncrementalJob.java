@@ -21,6 +21,7 @@ import com.shipmenttimeline.schemas.WarehouseSql;
 import com.shipmenttimeline.schemas.WarehouseTables;
 import com.shipmenttimeline.transforms.EventOutcomes;
 import com.shipmenttimeline.transforms.Outcome;
+import com.shipmenttimeline.transforms.ShipmentState;
 import com.shipmenttimeline.transforms.TimelineFields;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,13 +34,17 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
@@ -50,12 +55,14 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The incremental run (contract section 5): a Structured Streaming query over
  * {@code <raw>/shipment_events/} finds the files that arrived since the last batch, and each
- * micro-batch runs the base job's steps on just those files: classify (with the
- * {@code already_processed} and {@code late} tests), continue each shipment from its latest stored
- * row, append to the Delta lake idempotently, and in ONE warehouse transaction insert the rows with
- * their batch id, the late events and the quarantine rows, advance the checkpoint and write the
- * batch's audit row. The batch's key is the streaming query's id and the batch id, so a batch that
- * Spark runs again after a crash finds itself committed and changes nothing.
+ * micro-batch runs the base job's steps on just those files: classify (against the stored version
+ * of each event: {@code already_processed} or a correction; {@code TOO_LATE} before the latest base
+ * window), take each event in where it belongs in its shipment (appending where it is later than
+ * everything stored, computing a shipment again from the window start where it is not), write the
+ * Delta lake idempotently, and in ONE warehouse transaction replace the rows it rewrites, insert its
+ * rows with their batch id and its quarantine rows, advance the checkpoint and write the batch's
+ * audit row. The batch's key is the streaming query's id and the batch id, so a batch that Spark
+ * runs again after a crash finds itself committed and changes nothing.
  */
 public final class IncrementalJob extends TimelineJob {
     /** Spark sets this local property on the stream's thread to the query's id. */
@@ -84,7 +91,7 @@ public final class IncrementalJob extends TimelineJob {
         final WarehouseLease lease;
         final Instant asOf;
         final RawEventSource source = new RawEventSource(spark, settings.paths().raw());
-        final Intake intake = new Intake(spark, warehouse, source);
+        final Intake intake = new Intake(spark, warehouse, source, settings.futureTolerance());
         final List<RunRecord> committed = new ArrayList<>();
         int recovered;
         /** Read once for the query's batches, read again when its files change. */
@@ -172,7 +179,12 @@ public final class IncrementalJob extends TimelineJob {
             });
             new TimelineLake(spark, settings.paths().lake()).deleteIncrementalAfter(from);
         });
-        s.add(processBatch(s, runId, "replay-" + runId, s.intake.replayFiles(from)));
+        // The shipments that lost rows are computed again even where no file brings their events back.
+        Set<String> lostRows = new TreeSet<>();
+        for (Row r : warehouse.staging().query(spark, "SELECT shipment_id FROM " + warehouse.ddl().qualified(orphans)).collectAsList()) {
+            lostRows.add(r.getString(0));
+        }
+        s.add(processBatch(s, runId, "replay-" + runId, s.intake.replayFiles(from), lostRows));
     }
 
     private StreamingQuery startStream(Stream s) {
@@ -221,7 +233,7 @@ public final class IncrementalJob extends TimelineJob {
             s.run.log.info("batch {}: {} of {} files passed over: read by an earlier run, or before the latest base window", batchId,
                     found.passedOver(), offered.size());
         }
-        s.add(processBatch(s, batchRunId(queryId, batchId), queryId + ":" + batchId, found.files()));
+        s.add(processBatch(s, batchRunId(queryId, batchId), queryId + ":" + batchId, found.files(), Set.of()));
         if (settings.incremental().processingTime().isPresent()) {
             // a long-running query never reaches the end-of-run refresh
             s.run.refreshView(EnumSet.of(Settings.RefreshPolicy.EVERY_RUN), true);
@@ -251,21 +263,21 @@ public final class IncrementalJob extends TimelineJob {
      * @param runId the batch's audit-row id
      * @param batchKey what identifies the batch in the lake and in {@code incremental_batch_id}
      */
-    private BatchResult processBatch(Stream s, String runId, String batchKey, List<RawFile> files) {
+    private BatchResult processBatch(Stream s, String runId, String batchKey, List<RawFile> files, Set<String> alsoTouched) {
         if (s.intake.committed(runId)) {
             s.run.log.info("batch {} was committed before; nothing to do", runId);
             return new BatchResult(Optional.empty(), true);
         }
-        if (files.isEmpty()) {
+        if (files.isEmpty() && alsoTouched.isEmpty()) {
             return new BatchResult(Optional.empty(), false);
         }
         Instant startedAt = clock.instant();
-        String batchUuid = UUID.nameUUIDFromBytes(batchKey.getBytes(StandardCharsets.UTF_8)).toString();
+        String batchUuid = batchUuid(batchKey);
         RunRecord.Builder record = RunRecord.start(runId, ProcessType.INCREMENTAL, startedAt).asOf(s.asOf).batchId(batchUuid)
                 .filesRead(files.size());
         RunContext batch = s.run.forBatch(runId);
         try (batch) {
-            return takeIn(s, batch, batchKey, files, record, startedAt);
+            return takeIn(s, batch, batchKey, files, record, startedAt, alsoTouched);
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
             RuntimeException failure = RunContext.asRunFailure(e);
             batch.auditFailure(RunRecord.start(runId + "-failed-" + Long.toHexString(clock.millis()), ProcessType.INCREMENTAL, startedAt)
@@ -274,32 +286,47 @@ public final class IncrementalJob extends TimelineJob {
         }
     }
 
-    /** Section 5 for one batch: read, classify, compute, write the lake, stage, commit. */
-    private BatchResult takeIn(Stream s, RunContext batch, String batchKey, List<RawFile> files, RunRecord.Builder record, Instant startedAt) {
+    /**
+     * Section 5 for one batch: read, classify (against the stored version of each event), compute
+     * each shipment's rows where the batch's events fall among its stored ones, write the lake,
+     * stage, commit.
+     *
+     * @param alsoTouched shipments to compute again from their stored rows even without a new event (a replay's)
+     */
+    private BatchResult takeIn(Stream s, RunContext batch, String batchKey, List<RawFile> files, RunRecord.Builder record, Instant startedAt,
+            Set<String> alsoTouched) {
         String runId = record.runId();
         String keysTable = batch.staging("keys");
-        Optional<Instant> checkpoint = s.intake.checkpoint();
-        Dataset<Row> read = batch.cache(s.source.read(files, null, s.asOf.plus(settings.futureTolerance())));
-        // One staging of the batch's (shipment_id, event_id) keys serves both look-ups: which events the
-        // timeline holds already, and the stored state of the shipments. Keys of rows that end up
-        // quarantined, duplicate or late only add state rows that no in-scope event joins.
+        Optional<Instant> windowStart = s.intake.latestWindowStart();
+        Dataset<Row> read = batch.cache(s.source.read(files, windowStart.orElse(null), s.asOf.plus(settings.futureTolerance())));
+        // One staging of the batch's (shipment_id, event_id) keys serves both look-ups: the stored version
+        // of each event, and the stored state of the shipments. Keys of rows that end up quarantined or
+        // duplicate only add state rows that no in-scope event joins.
         batch.log.run("batch " + runId + ": stage keys", () -> RunContext.readGuarded(() -> {
             warehouse.staging().stage(read.filter(col(RawEvents.EVENT_ID).isNotNull().and(col(RawEvents.SHIPMENT_ID).isNotNull()))
                     .select(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)).distinct(), keysTable, StoredStateSql.KEY_COLUMNS);
             return null;
         }), r -> "ok");
-        Dataset<Row> tagged = batch.cache(EventOutcomes.forIncremental(read, s.asOf, settings.futureTolerance(), checkpoint.orElse(null),
-                s.intake.storedEventIds(keysTable)));
+        Dataset<Row> tagged = batch.cache(EventOutcomes.forIncremental(read, s.asOf, settings.futureTolerance(), windowStart.orElse(null),
+                s.intake.storedVersions(keysTable)));
         TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, s.reference());
         TimelinePipeline.Outcomes outcomes = batch.log.run("batch " + runId + ": classify", () -> pipeline.countOutcomes(tagged),
                 o -> o.byOutcome() + ", unknown locations " + o.unknownLocations());
         RunPoints.reached(RunPoints.AFTER_READ);
-        Dataset<Row> timeline = computeTimeline(batch, pipeline, tagged, outcomes, keysTable, batchKey, record, startedAt);
-        long rows = outcomes.of(Outcome.TIMELINE);
-        batch.log.run("batch " + runId + ": write lake", () -> new TimelineLake(spark, settings.paths().lake())
-                .appendIncremental(timeline, rows, batchAppId(batchKey), batchVersion(batchKey)));
+        Dataset<Row> state = batch.cache(pipeline.stateOfBatch(keysTable));
+        Set<String> touched = new TreeSet<>(alsoTouched);
+        touched.addAll(batch.log.run("batch " + runId + ": find shipments taken in out of order", () -> touchedShipments(tagged, state),
+                t -> t.size() + " shipment(s)"));
+        Computed c = touched.isEmpty()
+                ? appended(batch, pipeline, tagged, state, outcomes, batchKey, record, startedAt)
+                : rewritten(batch, pipeline, tagged, state, touched, windowStart.orElse(Instant.EPOCH), outcomes, batchKey, record, startedAt);
+        TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
+        batch.log.run("batch " + runId + ": write lake", () -> {
+            lake.deleteEvents(c.replacedIds(), batchUuid(batchKey));
+            lake.appendIncremental(c.rows(), c.rowCount(), batchAppId(batchKey), batchVersion(batchKey));
+        });
         RunPoints.reached(RunPoints.AFTER_LAKE_WRITE);
-        List<WarehouseSql.Statement> statements = stageRows(batch, tagged, timeline, record, startedAt);
+        List<WarehouseSql.Statement> statements = stageRows(batch, tagged, c, touched, record, startedAt);
         RunCounts counts = record.counts();
         RunContext.Committed done = batch.commit("batch " + runId + ": commit", new RunContext.CommitWork(ProcessType.INCREMENTAL, record,
                 s.lease, files, record.newestEvent(), statements, Map.of(), true),
@@ -307,46 +334,141 @@ public final class IncrementalJob extends TimelineJob {
         return new BatchResult(done.record(), !done.byThisAttempt());
     }
 
-    /** The batch's timeline rows, each shipment continued from its state row, read by key. */
-    private Dataset<Row> computeTimeline(RunContext batch, TimelinePipeline pipeline, Dataset<Row> tagged, TimelinePipeline.Outcomes outcomes,
-            String keysTable, String batchKey, RunRecord.Builder record, Instant startedAt) {
+    /**
+     * What a batch writes: its rows (new events, and stored events computed again), how many, and the
+     * event ids whose stored rows it replaces or takes out of the timeline.
+     */
+    private record Computed(Dataset<Row> rows, long rowCount, List<String> replacedIds) {}
+
+    /**
+     * The shipments the batch does not simply append to: one of its events is not later than the
+     * shipment's latest stored row, or corrects a stored event (both the shipment the event is in now
+     * and the one it was stored under), or wins against a stored version and is too late, which takes
+     * the stored row out. Few, and collected: the rest of the batch takes the cheap path.
+     */
+    private static Set<String> touchedShipments(Dataset<Row> tagged, Dataset<Row> state) {
         Dataset<Row> inScope = tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE));
-        String batchUuid = UUID.nameUUIDFromBytes(batchKey.getBytes(StandardCharsets.UTF_8)).toString();
-        Dataset<Row> timeline = batch.cache(TimelineFields.withIncrementalProcessing(pipeline.computeTimeline(inScope,
-                        pipeline.stateOfBatch(keysTable), false),
-                batchUuid, Timestamp.from(startedAt)));
+        Dataset<Row> first = inScope.groupBy(col(RawEvents.SHIPMENT_ID).as("_sid"))
+                .agg(functions.min(functions.struct(col(RawEvents.EVENT_TIMESTAMP).as("ts"), col(RawEvents.EVENT_ID).as("id"))).as("_first"));
+        Column lastTs = col(ShipmentState.LAST_EVENT_TIMESTAMP);
+        Dataset<Row> behind = first.join(state, first.col("_sid").equalTo(state.col(ShipmentState.SHIPMENT_ID)))
+                .filter(col("_first.ts").lt(lastTs).or(col("_first.ts").equalTo(lastTs).and(col("_first.id").lt(col(ShipmentState.LAST_EVENT_ID)))))
+                .select(col("_sid"));
+        Column replaces = col(EventOutcomes.SUPERSEDES).isNotNull();
+        Dataset<Row> corrected = tagged.filter(replaces).select(col(EventOutcomes.SUPERSEDES).as("_sid"))
+                .union(tagged.filter(replaces.and(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE))).select(col(RawEvents.SHIPMENT_ID).as("_sid")));
+        Set<String> out = new TreeSet<>();
+        for (Row r : behind.union(corrected).distinct().collectAsList()) {
+            out.add(r.getString(0));
+        }
+        return out;
+    }
+
+    /** The common case: every shipment of the batch continues from its state row, read by key. */
+    private Computed appended(RunContext batch, TimelinePipeline pipeline, Dataset<Row> tagged, Dataset<Row> state,
+            TimelinePipeline.Outcomes outcomes, String batchKey, RunRecord.Builder record, Instant startedAt) {
+        Dataset<Row> inScope = tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE));
+        Dataset<Row> timeline = batch.cache(TimelineFields.withIncrementalProcessing(pipeline.computeTimeline(inScope, state, false),
+                batchUuid(batchKey), Timestamp.from(startedAt)));
         long inScopeCount = outcomes.of(Outcome.TIMELINE);
         Instant maxTs = batch.log.run("batch " + record.runId() + ": compute timeline", () -> TimelinePipeline.summarize(timeline, inScopeCount),
                 st -> st.rows() + " rows").maxEventTimestamp();
         record.counts(RunCounts.fromOutcomes(outcomes.byOutcome(), outcomes.unknownLocations()), maxTs);
-        return timeline;
+        return new Computed(timeline, inScopeCount, List.of());
     }
 
-    /** Stages the batch's timeline, late and quarantine rows; returns the statements that move them into place. */
-    private List<WarehouseSql.Statement> stageRows(RunContext batch, Dataset<Row> tagged, Dataset<Row> timeline, RunRecord.Builder record,
+    /**
+     * A batch that takes events into the middle of shipments: those shipments are computed again from
+     * the latest base window start, exactly as a base run with that window would compute them (their
+     * last stored row before it, their stored rows in it, the batch's events), and the stored rows
+     * whose fields change are written again with the batch's; the others continue from their state row.
+     */
+    private Computed rewritten(RunContext batch, TimelinePipeline pipeline, Dataset<Row> tagged, Dataset<Row> state, Set<String> touched,
+            Instant windowStart, TimelinePipeline.Outcomes outcomes, String batchKey, RunRecord.Builder record, Instant startedAt) {
+        String runId = record.runId();
+        Dataset<Row> inScope = tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE));
+        Column isTouched = col(RawEvents.SHIPMENT_ID).isin(touched.toArray());
+        // The keys of the touched shipments: their events in the batch, the stored events the batch replaces or takes
+        // out (under the shipment they were stored in), and for every touched shipment one key with a blank id,
+        // which no stored event has (validation quarantines blank ids), so that one that lost a row to a replay is there too.
+        Dataset<Row> touchedKeys = inScope.filter(isTouched).select(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID))
+                .union(tagged.filter(col(EventOutcomes.SUPERSEDES).isNotNull())
+                        .select(col(EventOutcomes.SUPERSEDES).as(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)))
+                .union(spark.createDataFrame(touched.stream().map(id -> org.apache.spark.sql.RowFactory.create(id, " ")).toList(),
+                        inScope.select(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)).schema()))
+                .distinct();
+        String keysTable = batch.staging("touched");
+        batch.log.run("batch " + runId + ": stage keys of shipments taken in out of order",
+                () -> warehouse.staging().stage(touchedKeys, keysTable, StoredStateSql.KEY_COLUMNS));
+        Dataset<Row> anchors = pipeline.stateBeforeWindow(keysTable, windowStart);
+        List<String> storedColumns = List.of(TimelineColumns.names(TimelineColumns.COMPUTED));
+        Dataset<Row> stored = batch.cache(warehouse.staging().query(spark,
+                new StoredStateSql(warehouse.ddl()).storedRowsFrom(keysTable, windowStart, storedColumns)));
+        Column[] eventColumns = java.util.stream.Stream.of(RawEvents.EVENT_ID, RawEvents.SHIPMENT_ID, RawEvents.EVENT_TIMESTAMP,
+                RawEvents.EVENT_TYPE, RawEvents.STATUS, RawEvents.LOCATION_ID, RawEvents.INGESTED_AT).map(functions::col).toArray(Column[]::new);
+        Dataset<Row> events = inScope.select(eventColumns).unionByName(stored.select(eventColumns));
+        Dataset<Row> states = state.filter(functions.not(col(ShipmentState.SHIPMENT_ID).isin(touched.toArray())))
+                .select(STATE_COLUMNS).unionByName(anchors.select(STATE_COLUMNS));
+        Dataset<Row> computed = batch.cache(pipeline.computeTimeline(events, states, false));
+        long storedCount = stored.count();
+        Instant maxTs = batch.log.run("batch " + runId + ": compute timeline", () -> TimelinePipeline.summarize(computed,
+                outcomes.of(Outcome.TIMELINE) + storedCount), st -> st.rows() + " rows, " + storedCount + " of them stored already").maxEventTimestamp();
+        // A stored row is written again only when one of its fields changes.
+        Column same = functions.lit(true);
+        Dataset<Row> before = stored.select(storedColumns.stream().map(n -> col(n).as("_was_" + n)).toArray(Column[]::new));
+        for (String n : storedColumns) {
+            same = same.and(col(n).eqNullSafe(col("_was_" + n)));
+        }
+        Dataset<Row> joined = computed.join(before, computed.col(RawEvents.EVENT_ID).equalTo(col("_was_" + RawEvents.EVENT_ID)), "left");
+        Column wasStored = col("_was_" + RawEvents.EVENT_ID).isNotNull();
+        Dataset<Row> changed = batch.cache(joined.filter(functions.not(wasStored.and(same)))
+                .withColumn("_rewritten", wasStored).drop(before.columns()));
+        List<String> replaced = new ArrayList<>();
+        long rewritten = 0;
+        for (Row r : changed.filter(col("_rewritten")).select(col(RawEvents.EVENT_ID)).collectAsList()) {
+            replaced.add(r.getString(0));
+            rewritten++;
+        }
+        for (Row r : tagged.filter(col(EventOutcomes.SUPERSEDES).isNotNull()).select(col(RawEvents.EVENT_ID)).distinct().collectAsList()) {
+            replaced.add(r.getString(0));
+        }
+        long written = outcomes.of(Outcome.TIMELINE) + rewritten;
+        record.counts(RunCounts.fromOutcomes(outcomes.byOutcome(), outcomes.unknownLocations()).withRewritten(rewritten), maxTs);
+        batch.log.info("batch {}: {} shipment(s) taken in out of order, {} stored row(s) rewritten, {} replaced or taken out", runId,
+                touched.size(), rewritten, replaced.size());
+        Dataset<Row> rows = TimelineFields.withIncrementalProcessing(changed.drop("_rewritten"), batchUuid(batchKey), Timestamp.from(startedAt));
+        return new Computed(rows, written, List.copyOf(replaced));
+    }
+
+    private static String batchUuid(String batchKey) {
+        return UUID.nameUUIDFromBytes(batchKey.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** Stages the batch's timeline, replaced-id and quarantine rows; returns the statements that move them into place. */
+    private List<WarehouseSql.Statement> stageRows(RunContext batch, Dataset<Row> tagged, Computed c, Set<String> touched, RunRecord.Builder record,
             Instant startedAt) {
         String runId = record.runId();
-        String timelineTable = batch.staging("timeline");
-        String lateTable = batch.staging("late");
-        String quarantineTable = batch.staging("quarantine");
-        String stateTable = batch.staging("state");
+        WarehouseSql.IncrementalStaging staging = new WarehouseSql.IncrementalStaging(batch.staging("timeline"), batch.staging("quarantine"),
+                batch.staging("state"), c.replacedIds().isEmpty() ? Optional.empty() : Optional.of(batch.staging("replaced")),
+                touched.isEmpty() ? Optional.empty() : Optional.of(batch.staging("touched_shipments")));
         RunCounts counts = record.counts();
         batch.log.run("batch " + runId + ": stage warehouse rows", () -> {
-            warehouse.staging().stage(timeline, timelineTable, TimelineColumns.INCREMENTAL, counts.timeline());
-            warehouse.staging().stage(lateRows(tagged, runId, startedAt), lateTable, WarehouseTables.LATE_EVENT_COLUMNS, counts.late());
-            warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), quarantineTable,
+            warehouse.staging().stage(c.rows(), staging.timeline(), TimelineColumns.INCREMENTAL, c.rowCount());
+            warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), staging.quarantine(),
                     WarehouseTables.QUARANTINE_COLUMNS, counts.quarantined());
-            warehouse.staging().createEmpty(stateTable, StoredStateSql.STATE_COLUMNS);
+            warehouse.staging().createEmpty(staging.newState(), StoredStateSql.STATE_COLUMNS);
+            staging.replaced().ifPresent(t -> warehouse.staging().stage(spark.createDataFrame(c.replacedIds().stream().distinct()
+                    .map(org.apache.spark.sql.RowFactory::create).toList(), ID_SCHEMA), t, WarehouseSql.EVENT_ID_COLUMNS));
+            staging.touched().ifPresent(t -> warehouse.staging().stage(spark.createDataFrame(touched.stream()
+                    .map(org.apache.spark.sql.RowFactory::create).toList(), SHIPMENT_SCHEMA), t, StoredStateSql.SHIPMENT_COLUMNS));
         });
-        return new WarehouseSql(warehouse.ddl()).incrementalCommit(timelineTable, lateTable, quarantineTable, stateTable);
+        return new WarehouseSql(warehouse.ddl()).incrementalCommit(staging);
     }
 
-    private static Dataset<Row> lateRows(Dataset<Row> tagged, String runId, Instant at) {
-        return tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.LATE)).select(
-                col(RawEvents.EVENT_ID), col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_TIMESTAMP), col(RawEvents.EVENT_TYPE),
-                col(RawEvents.STATUS), col(RawEvents.LOCATION_ID), col(RawEvents.INGESTED_AT),
-                col(RawEvents.SOURCE_FILE).as("source_file"), lit(runId).as("run_id"), lit(Timestamp.from(at)).as("recorded_at"));
-    }
+    private static final Column[] STATE_COLUMNS = java.util.Arrays.stream(ShipmentState.SCHEMA.fieldNames()).map(functions::col)
+            .toArray(Column[]::new);
+    private static final StructType ID_SCHEMA = new StructType().add(RawEvents.EVENT_ID, DataTypes.StringType, false);
+    private static final StructType SHIPMENT_SCHEMA = new StructType().add(StoredStateSql.SHIPMENT_ID, DataTypes.StringType, false);
 
     /** Delta's idempotent-write key: the streaming query id (or replay run id) and the batch number. */
     static String batchAppId(String batchKey) {

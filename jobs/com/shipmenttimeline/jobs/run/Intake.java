@@ -5,6 +5,7 @@ import com.shipmenttimeline.jobs.source.RawEventSource;
 import com.shipmenttimeline.jobs.source.RawFile;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.schemas.StoredStateSql;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -29,16 +31,56 @@ final class Intake {
     private final SparkSession spark;
     private final Warehouse warehouse;
     private final RawEventSource source;
+    private final int lookBackDays;
 
-    Intake(SparkSession spark, Warehouse warehouse, RawEventSource source) {
+    /** @param futureTolerance how far an event may be ahead of the run's clock: it sets how many earlier folders a window reads */
+    Intake(SparkSession spark, Warehouse warehouse, RawEventSource source, Duration futureTolerance) {
         this.spark = spark;
         this.warehouse = warehouse;
         this.source = source;
+        this.lookBackDays = lookBackDays(futureTolerance);
     }
 
-    /** A base run's files: every ingest date from the window's first, up to a backfill's {@code --to}. */
+    /**
+     * How many arrival folders before a window's first day can hold an event of the window (contract
+     * section 5): the days the future tolerance reaches (an event stamped ahead of the clock that
+     * filed it), plus one for producers that name folders by a local date. Two with the default 24 h.
+     */
+    static int lookBackDays(Duration futureTolerance) {
+        long days = futureTolerance.toDays() + (futureTolerance.toDays() * 86_400 == futureTolerance.toSeconds() ? 0 : 1);
+        return (int) days + 1;
+    }
+
+    /** The first arrival folder that can hold an event at or after {@code windowStartDate}. */
+    LocalDate firstFolderOf(LocalDate windowStartDate) {
+        return windowStartDate.minusDays(lookBackDays);
+    }
+
+    /**
+     * A base run's files: every ingest date from the first folder that can hold an event of the
+     * window ({@link #firstFolderOf}), up to a backfill's {@code --to}. Of the folders before the
+     * window's first day only the events at or after the window start count ({@link #baseRead}).
+     */
     List<RawFile> baseFiles(LocalDate windowStartDate, Optional<LocalDate> to) {
-        return source.listFrom(windowStartDate).stream().filter(f -> to.isEmpty() || !f.ingestDate().isAfter(to.get())).toList();
+        return source.listFrom(firstFolderOf(windowStartDate)).stream().filter(f -> to.isEmpty() || !f.ingestDate().isAfter(to.get())).toList();
+    }
+
+    /**
+     * A base run's rows: every row of the files from the window's first day on, and of the earlier
+     * folders only the events at or after the window start (the others are history the run neither
+     * reads nor counts: a row without a readable timestamp there belonged to an earlier window).
+     */
+    Dataset<Row> baseRead(List<RawFile> files, Instant windowStart, Instant futureAfter) {
+        LocalDate firstDay = windowStart.atZone(ZoneOffset.UTC).toLocalDate();
+        List<RawFile> inWindow = files.stream().filter(f -> !f.ingestDate().isBefore(firstDay)).toList();
+        List<RawFile> earlier = files.stream().filter(f -> f.ingestDate().isBefore(firstDay)).toList();
+        Dataset<Row> rows = source.read(inWindow, windowStart, futureAfter);
+        if (earlier.isEmpty()) {
+            return rows;
+        }
+        Column ts = org.apache.spark.sql.functions.col(com.shipmenttimeline.schemas.RawEvents.EVENT_TIMESTAMP);
+        return rows.unionByName(source.read(earlier, windowStart, futureAfter)
+                .filter(ts.isNotNull().and(ts.geq(org.apache.spark.sql.functions.lit(java.sql.Timestamp.from(windowStart))))));
     }
 
     /** A backfill with {@code --to} may not end before the stored timeline: it would cut it short. */
@@ -65,9 +107,9 @@ final class Intake {
         }
     }
 
-    /** A replay's files: every ingest date from the replay point's. */
+    /** A replay's files: every arrival folder that can hold an event after the replay point. */
     List<RawFile> replayFiles(Instant from) {
-        return source.listFrom(from.atZone(ZoneOffset.UTC).toLocalDate());
+        return source.listFrom(firstFolderOf(from.atZone(ZoneOffset.UTC).toLocalDate()));
     }
 
     /** What a batch passed over, and why, beside the files it reads. */
@@ -75,12 +117,14 @@ final class Intake {
 
     /**
      * A streaming batch's files: those the stream offered, less files a committed run has read already
-     * (a fresh stream offers every file there is) and files in arrival folders before the latest base
-     * window (history it froze). Offered files that are gone are listed apart.
+     * (a fresh stream offers every file there is) and files in arrival folders before the first that
+     * can hold an event of the latest base window (history it froze). Offered files that are gone are
+     * listed apart.
      */
     BatchFiles batchFiles(List<String> offered) {
         Set<String> readBefore = warehouse.ledger().readBefore(offered);
-        Optional<LocalDate> frozenBefore = warehouse.ledger().lastBaseWindowStart().map(w -> w.atZone(ZoneOffset.UTC).toLocalDate());
+        Optional<LocalDate> frozenBefore = warehouse.ledger().lastBaseWindowStart()
+                .map(w -> firstFolderOf(w.atZone(ZoneOffset.UTC).toLocalDate()));
         RawEventSource.Offered found = source.classify(offered);
         List<RawFile> files = new ArrayList<>();
         int passedOver = 0;
@@ -103,9 +147,15 @@ final class Intake {
         return warehouse.ledger().runSucceeded(batchRunId);
     }
 
-    /** The event ids among the staged keys that the timeline already holds (an incremental batch's already_processed). */
-    Dataset<Row> storedEventIds(String keysTable) {
-        return warehouse.staging().query(spark, new StoredStateSql(warehouse.ddl()).storedEventIds(keysTable));
+    /** The stored versions of the events among the staged keys (an incremental batch's already_processed and corrections). */
+    Dataset<Row> storedVersions(String keysTable) {
+        return warehouse.staging().query(spark, new StoredStateSql(warehouse.ddl()).storedVersions(keysTable,
+                com.shipmenttimeline.transforms.EventOutcomes.STORED_VERSION_COLUMNS));
+    }
+
+    /** The latest base run's window start: an incremental run's too (contract section 2, TOO_LATE). */
+    Optional<Instant> latestWindowStart() {
+        return warehouse.ledger().lastBaseWindowStart();
     }
 
     static void warnMissing(long batchId, List<String> missing) {

@@ -148,7 +148,7 @@ final class RunContext implements AutoCloseable {
             ledger().recordFiles(c, w.files().stream().map(RawFile::path).toList(), w.record().runId(), w.type(), now);
             ledger().setCheckpoint(c, after, w.type(), w.record().runId(), now);
             done[0] = w.record().checkpoints(before.orElse(null), after).spark(sparkFigures)
-                    .succeeded(now, ledger().missingEvents(c), settings.metrics().clusterCostPerHour());
+                    .succeeded(now, ledger().missingEvents(c, now.minus(java.time.Duration.ofHours(24))), settings.metrics().clusterCostPerHour());
             ledger().insertRun(c, done[0]);
             RunPoints.reached(RunPoints.IN_TRANSACTION);
             return new Committed(Optional.of(done[0]), after);

@@ -161,12 +161,13 @@ public final class Ledger {
     }
 
     /**
-     * Missing events: late events (stored by incremental runs) that the timeline does not hold yet;
-     * the next base run takes them in from the raw files. On the caller's connection, so inside a
-     * transaction it counts that transaction's own rows.
+     * Missing events: those that can never enter the timeline, the {@code TOO_LATE} quarantines of
+     * the incremental runs finished since {@code since}. On the caller's connection, so inside a
+     * transaction it sees that transaction's own rows.
      */
-    public long missingEvents(Connection c) throws SQLException {
-        return Sql.rows(c, sql.missingEvents(), Map.of(), rs -> rs.getLong(1)).get(0);
+    public long missingEvents(Connection c, Instant since) throws SQLException {
+        return Sql.rows(c, sql.missingEvents(), Map.of("process_type", ProcessType.INCREMENTAL.value(), "status", RunRecord.SUCCEEDED,
+                "since", java.sql.Timestamp.from(since)), rs -> rs.getLong(1)).get(0);
     }
 
     /** The oldest event the timeline tables hold, if any. */

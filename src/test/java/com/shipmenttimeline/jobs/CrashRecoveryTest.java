@@ -106,6 +106,52 @@ class CrashRecoveryTest {
                 + "; the lake holds the batch once; the view refreshed");
     }
 
+    /**
+     * The same for a batch that rewrites stored rows: events that belong between stored ones and a
+     * correction that moves an event to another shipment. After the restart the warehouse equals an
+     * uninterrupted run's field by field, and the lake holds exactly the warehouse's rows.
+     */
+    @ParameterizedTest(name = "killed {0}")
+    @ValueSource(strings = {FaultInjection.AFTER_READ, FaultInjection.AFTER_LAKE_WRITE, FaultInjection.BEFORE_COMMIT,
+        FaultInjection.IN_TRANSACTION, FaultInjection.AFTER_COMMIT})
+    void aKilledBatchThatRewritesRowsRecoversWithNothingLostOrDoubled(String point, @TempDir Path dir) throws Exception {
+        IncrementalJobTest.Deployment killed = new IncrementalJobTest.Deployment(dir.resolve("killed"));
+        IncrementalJobTest.Deployment clean = new IncrementalJobTest.Deployment(dir.resolve("clean"));
+        Random r = new Random(point.hashCode());
+        List<Event> stored = new ArrayList<>();
+        List<Event> outOfOrder = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            long ts = D0 + DAY + i * 600_000_000L;
+            String status = IncrementalJobTest.STATUSES[r.nextInt(5)];
+            stored.add(new Event("S" + (i % 4), "ev" + i, ts, status, "L" + (1 + r.nextInt(3)), null));
+            if (i % 5 == 0) { // a scan between two stored events of its shipment, synced late
+                outOfOrder.add(new Event("S" + (i % 4), "late" + i, ts + 60_000_000L, status, "L" + (1 + r.nextInt(3)), null));
+            }
+        }
+        Event moved = stored.get(9);
+        outOfOrder.add(new Event("S" + ((moved.shipmentId().charAt(1) - '0' + 1) % 4), moved.eventId(), moved.ts() + 1_000_000L, moved.status(),
+                moved.locationId(), null)); // a correction: later timestamp, so it wins, under another shipment
+        for (IncrementalJobTest.Deployment d : List.of(killed, clean)) {
+            d.raw.reference(4, Instant.parse("2025-07-04T00:00:00Z"));
+            d.raw.parquet(LocalDate.parse("2025-07-02"), stored);
+            d.base("--mode", "daily_base", "--as-of", "2025-07-02T12:00:00Z");
+            d.raw.parquet(LocalDate.parse("2025-07-03"), outOfOrder);
+        }
+        String[] run = {"--mode", "incremental", "--as-of", "2025-07-03T12:00:00Z"};
+        clean.incremental("--as-of", "2025-07-03T12:00:00Z");
+        assertTrue(TestWarehouse.count("SELECT count(*) FROM " + clean.t("processing_runs") + " WHERE rewritten > 0") > 0, "the batch rewrites rows");
+        assertEquals(137, launch(killed, point, run), "halted at " + point);
+        assertEquals(0, launch(killed, null, run), "the restart succeeds");
+
+        IncrementalJobTest.assertSameRows(clean.timeline(), killed.timeline(), point);
+        assertEquals(clean.checkpoint(), killed.checkpoint());
+        IncrementalJobTest.assertLakeHoldsTheWarehouseRows(killed);
+        killed.assertEveryRunAddsUp();
+        Reliability.record("kill -9", "incremental batch that rewrites rows killed " + point, "exit 137; the restart exits 0 and its"
+                + " warehouse equals an uninterrupted run's, field by field: " + killed.assertExactlyOnce(40 + outOfOrder.size() - 1)
+                + "; the lake holds the warehouse's rows, each once");
+    }
+
     @ParameterizedTest(name = "killed {0}")
     @ValueSource(strings = {FaultInjection.AFTER_READ, FaultInjection.AFTER_LAKE_WRITE, FaultInjection.BEFORE_COMMIT,
         FaultInjection.IN_TRANSACTION, FaultInjection.AFTER_COMMIT})

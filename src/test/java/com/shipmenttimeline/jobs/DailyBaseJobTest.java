@@ -244,6 +244,37 @@ class DailyBaseJobTest {
         assertTrue((long) second.get("quarantined_too_late") > 0, "events ingested in the window but older than its start");
     }
 
+    /**
+     * Contract section 5: a base run reads the two folder days before its window, so that an event
+     * filed under the day before its own (a producer's local date, a clock ahead) is not deleted with
+     * the window it falls in and never read again. Of those folders only the window's events count.
+     */
+    @Test
+    void aBaseRunReadsTheTwoFolderDaysBeforeItsWindowSoAnEventFiledTheDayBeforeIsKept() throws IOException {
+        IncrementalJobTest.Deployment d = new IncrementalJobTest.Deployment(dir.resolve("lookback"));
+        d.extra.add("base.window-days=2");
+        d.raw.reference(1, Instant.parse("2025-07-04T00:00:00Z"));
+        long d0 = IncrementalJobTest.D0; // 2025-07-01
+        long hour = 3_600_000_000L;
+        d.raw.parquet(java.time.LocalDate.parse("2025-07-01"), List.of(
+                new ReferenceTimeline.Event("S0", "a1", d0 + hour, "PICKED_UP", "L1", null),
+                new ReferenceTimeline.Event("S0", "a2", d0 + 2 * hour, "IN_TRANSIT", "L1", null),
+                new ReferenceTimeline.Event("S0", "a3", d0 + IncrementalJobTest.DAY + 300_000_000L, "IN_TRANSIT", "L2", null))); // 07-02 00:05
+        d.base("--mode", "daily_base", "--date", "2025-07-02"); // window from 06-30
+        d.base("--mode", "daily_base", "--date", "2025-07-04"); // window from 07-02: folder 07-01 is read for a3 only
+
+        List<Map<String, Object>> rows = TestWarehouse.query("SELECT event_id, event_sequence FROM " + d.t("shipment_timeline_realtime")
+                + " ORDER BY event_sequence");
+        assertEquals(List.of("a1", "a2", "a3"), rows.stream().map(r -> r.get("event_id")).toList(), "nothing stored is lost");
+        assertEquals(List.of(1L, 2L, 3L), rows.stream().map(r -> r.get("event_sequence")).toList());
+        Map<String, Object> second = TestWarehouse.query("SELECT * FROM " + d.t("processing_runs") + " ORDER BY started_at DESC").get(0);
+        assertEquals(1L, ((Number) second.get("rows_read")).longValue(), "of the earlier folder only the event at or after the window start counts");
+        assertEquals(0L, ((Number) second.get("quarantined_too_late")).longValue(), "the older events there are history, neither read nor counted");
+        assertEquals(1L, ((Number) second.get("files_read")).longValue());
+        d.assertEveryRunAddsUp();
+        TestWarehouse.assertStateMatchesRows(d.schema);
+    }
+
     @Test
     void rerunningTheSameBaseRunGivesTheSameWarehouse() {
         Settings s = settings(SAMPLE);

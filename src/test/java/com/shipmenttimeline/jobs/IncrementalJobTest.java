@@ -303,6 +303,117 @@ class IncrementalJobTest {
         split.assertEveryRunAddsUp();
     }
 
+    /** One version of an event as a producer sends it: the event, when it was ingested, and when its file lands. */
+    record Sent(Event event, long ingestedAt, long arrival) {}
+
+    /** Writes versions as one Parquet file in their arrival folder, each with its own ingested_at. */
+    static void land(Deployment d, LocalDate folder, List<Sent> versions) {
+        List<org.apache.spark.sql.Row> rows = new ArrayList<>();
+        for (Sent v : versions) {
+            Event e = v.event();
+            rows.add(org.apache.spark.sql.RowFactory.create(e.eventId(), e.shipmentId(), com.shipmenttimeline.testing.TimelineFrames.micros(e.ts()),
+                    "SCAN", e.status(), e.locationId(), com.shipmenttimeline.testing.TimelineFrames.micros(v.ingestedAt())));
+        }
+        d.raw.parquet(folder, SharedSpark.get().createDataFrame(rows, com.shipmenttimeline.schemas.RawEvents.EVENT_SCHEMA),
+                "sent-" + java.util.UUID.randomUUID() + ".parquet");
+    }
+
+    /**
+     * Contract section 5's equivalence, at any arrival order: events reach ingest late (minutes to a
+     * day and more), one device's clock runs 20 hours fast, some events are sent again and some are
+     * corrected (a newer version: another status, another time, another shipment); the files land
+     * in arrival order, one or two at a time, each split at random, and between them run incremental
+     * runs (several micro-batches each), base runs and replays. After every run the realtime view
+     * equals, in every contract column, one base run with the same window start over every file
+     * landed so far, and the state table equals the stored rows.
+     */
+    @Property(tries = 2, shrinking = ShrinkingMode.OFF)
+    void atAnyArrivalOrderTheViewEqualsOneBaseRunOverEverythingAfterEveryRun(@ForAll long seed) throws Exception {
+        Random r = new Random(seed);
+        int shipments = 10;
+        long minute = 60_000_000L;
+        List<Event> events = randomEvents(r, shipments, 3 * DAY);
+        String fastClock = "S" + r.nextInt(shipments);
+        List<Sent> sent = new ArrayList<>();
+        for (Event e : events) {
+            int p = r.nextInt(100);
+            long delay = p < 70 ? r.nextInt(5) * minute : p < 90 ? (5 + r.nextInt(355)) * minute : (6 * 60 + r.nextInt(24 * 60)) * minute;
+            long arrival = e.shipmentId().equals(fastClock) ? e.ts() - 20 * 60 * minute + delay : e.ts() + delay;
+            sent.add(new Sent(e, arrival, arrival));
+            if (r.nextInt(10) == 0) { // sent again, the same version, later
+                sent.add(new Sent(e, arrival, arrival + r.nextInt(600) * minute));
+            }
+            if (r.nextInt(12) == 0) { // corrected: a newer version, ingested later
+                long later = arrival + (1 + r.nextInt(600)) * minute;
+                Event fixed = switch (r.nextInt(3)) {
+                    case 0 -> new Event(e.shipmentId(), e.eventId(), e.ts(), STATUSES[r.nextInt(STATUSES.length)], e.locationId(), null);
+                    case 1 -> new Event(e.shipmentId(), e.eventId(), e.ts() - r.nextInt(180) * minute, e.status(), e.locationId(), null);
+                    default -> new Event("S" + r.nextInt(shipments), e.eventId(), e.ts(), e.status(), e.locationId(), null);
+                };
+                sent.add(new Sent(fixed, later, later));
+            }
+        }
+        sent.sort(java.util.Comparator.comparingLong(Sent::arrival));
+        Path root = Files.createTempDirectory(Path.of("target"), "arrival");
+        tryDirs.add(root);
+        Deployment split = new Deployment(root.resolve("split"));
+        split.raw.reference(shipments, Instant.parse("2025-07-04T00:00:00Z"));
+        String from = "2025-06-30"; // the window start of every base run: no event is before it
+        String asOf = "2025-07-06T00:00:00Z";
+        List<String> ops = new ArrayList<>();
+        int next = 0;
+        int step = 0;
+        while (next < sent.size()) {
+            int size = 1 + r.nextInt(Math.max(1, sent.size() / 5));
+            List<Sent> delivery = new ArrayList<>(sent.subList(next, Math.min(sent.size(), next + size)));
+            next += delivery.size();
+            java.util.Collections.shuffle(delivery, r);
+            LocalDate folder = RawFolder.dateOf(delivery.stream().mapToLong(Sent::arrival).max().orElseThrow());
+            int cut = r.nextInt(delivery.size() + 1);
+            for (List<Sent> file : List.of(delivery.subList(0, cut), delivery.subList(cut, delivery.size()))) {
+                if (!file.isEmpty()) {
+                    land(split, folder, file);
+                }
+            }
+            String op = step == 0 ? "base" : List.of("incremental", "incremental", "incremental", "incremental", "base", "replay").get(r.nextInt(6));
+            switch (op) {
+                case "base" -> split.base("--mode", "backfill", "--from", from, "--as-of", asOf);
+                case "replay" -> {
+                    long latest = sent.get(next - 1).arrival();
+                    Instant t = Instant.ofEpochSecond((D0 + (long) (r.nextDouble() * (latest - D0))) / 1_000_000);
+                    split.incremental("--replay-from", t.toString(), "--as-of", asOf);
+                    op = "replay from " + t;
+                }
+                default -> split.incremental("--as-of", asOf);
+            }
+            ops.add(op + " after " + next + " versions");
+            Deployment reference = new Deployment(root.resolve("reference-" + step));
+            reference.raw.reference(shipments, Instant.parse("2025-07-04T00:00:00Z"));
+            copyTree(split.raw.root().resolve(com.shipmenttimeline.schemas.RawEvents.EVENTS_DIR),
+                    reference.raw.root().resolve(com.shipmenttimeline.schemas.RawEvents.EVENTS_DIR));
+            reference.base("--mode", "backfill", "--from", from, "--as-of", asOf);
+            assertSameRows(reference.timeline(), split.timeline(), "seed " + seed + ", fast clock " + fastClock + ", after " + ops);
+            split.assertEveryRunAddsUp();
+            step++;
+        }
+        assertLakeHoldsTheWarehouseRows(split);
+        assertTrue(TestWarehouse.count("SELECT count(*) FROM " + split.t("processing_runs") + " WHERE rewritten > 0") > 0 || ops.size() < 3,
+                "some run took an event in out of order: " + ops);
+    }
+
+    static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : all.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else if (!p.getFileName().toString().startsWith(".")) {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
     /**
      * The state table's law: after any sequence of base, incremental, replay and backfill runs, with
      * base windows that cut through shipments and event ids re-sent under another shipment (which a
@@ -369,50 +480,103 @@ class IncrementalJobTest {
         }
     }
 
+    /**
+     * Contract sections 2 and 5, the worked example of docs/contract.md: an event that arrives after
+     * later events of its shipment is taken in where it belongs, in the same run; the stored rows after
+     * it are computed again (their sequences and previous-event fields move) and counted as rewritten;
+     * a re-sent event of the same version is already processed. The result is what a base run with
+     * the same window start writes over the same files.
+     */
     @Test
-    void lateAndResentEventsGoToTheirOutcomesAndTheNextBaseTakesTheLateOnesIn(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void anEventThatArrivesAfterLaterEventsIsTakenInWhereItBelongsInTheSameRun(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Deployment d = new Deployment(dir);
         d.raw.reference(3, Instant.parse("2025-07-04T00:00:00Z"));
+        long hour = 3_600_000_000L;
         d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(
                 new Event("S0", "a1", D0 + DAY, "PICKED_UP", "L1", null),
-                new Event("S0", "a2", D0 + DAY + 3_600_000_000L, "IN_TRANSIT", "L2", null)));
+                new Event("S0", "a2", D0 + DAY + hour, "IN_TRANSIT", "L2", null),
+                new Event("S0", "a3", D0 + DAY + 2 * hour, "IN_TRANSIT", "L2", null)));
         d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
-        Object checkpoint = d.checkpoint();
 
         d.raw.jsonLines(LocalDate.parse("2025-07-03"), List.of(
-                // re-sent: already in the timeline, whatever its timestamp now says
-                "{\"event_id\":\"a2\",\"shipment_id\":\"S0\",\"event_timestamp\":\"2025-07-02T05:00:00Z\",\"status\":\"IN_TRANSIT\"}",
-                // late: before the checkpoint and not in the timeline
-                "{\"event_id\":\"late1\",\"shipment_id\":\"S0\",\"event_timestamp\":\"2025-07-02T00:30:00Z\",\"status\":\"PICKED_UP\"}",
-                "{\"event_id\":\"late1\",\"shipment_id\":\"S0\",\"event_timestamp\":\"2025-07-02T00:30:00Z\",\"status\":\"PICKED_UP\"}",
-                // new: after the checkpoint
+                // re-sent, the same version: already processed
+                RawFolder.json(new Event("S0", "a3", D0 + DAY + 2 * hour, "IN_TRANSIT", "L2", null)),
+                // scanned at 00:30, synced a day later: after a2 and a3 arrived, before them in time; twice
+                "{\"event_id\":\"s1\",\"shipment_id\":\"S0\",\"event_timestamp\":\"2025-07-02T00:30:00Z\",\"status\":\"PICKED_UP\",\"location_id\":\"L1\"}",
+                "{\"event_id\":\"s1\",\"shipment_id\":\"S0\",\"event_timestamp\":\"2025-07-02T00:30:00Z\",\"status\":\"PICKED_UP\",\"location_id\":\"L1\"}",
+                // new, after everything stored
                 "{\"event_id\":\"n1\",\"shipment_id\":\"S0\",\"event_timestamp\":\"2025-07-02T06:00:00Z\",\"status\":\"DELIVERED\"}",
                 "{\"event_id\":\"bad\",\"shipment_id\":12}"));
         IncrementalJob.RunResult r = d.incremental("--as-of", "2025-07-03T00:00:00Z");
-        // The fresh stream is offered the base's own file too; the base read it, so it is passed over.
-        // Of the new file: a2 re-sent, late1 twice, n1, and one malformed line.
         Map<String, Long> total = new java.util.TreeMap<>();
         for (RunRecord b : r.batches()) {
-            for (String k : List.of("rows_read", "already_processed", "late", "duplicates", "timeline_rows", "quarantined_malformed")) {
+            for (String k : List.of("rows_read", "already_processed", "late", "duplicates", "timeline_rows", "quarantined_malformed", "rewritten")) {
                 total.merge(k, (Long) b.columns().get(k), Long::sum);
             }
         }
-        assertEquals(Map.of("rows_read", 5L, "already_processed", 1L, "late", 1L, "duplicates", 1L, "timeline_rows", 1L,
-                "quarantined_malformed", 1L), total);
-        assertEquals(2, TestWarehouse.count("SELECT count(*) FROM " + d.t("processed_files")), "the base's file and the new one");
-        assertEquals(List.of(Map.of("event_id", "late1")), TestWarehouse.query("SELECT event_id FROM " + d.t("late_events")));
-        assertEquals(3L, TestWarehouse.query("SELECT event_sequence FROM " + d.t("shipment_timeline_realtime") + " WHERE event_id = 'n1'")
-                .get(0).get("event_sequence"), "continues from the stored a2");
-        assertTrue(((java.sql.Timestamp) d.checkpoint()).after((java.sql.Timestamp) checkpoint));
+        assertEquals(Map.of("rows_read", 5L, "already_processed", 1L, "late", 0L, "duplicates", 1L, "timeline_rows", 2L,
+                "quarantined_malformed", 1L, "rewritten", 2L), total, "a2 and a3 move one place down");
+        List<Map<String, Object>> view = TestWarehouse.query("SELECT event_id, event_sequence, prev_status FROM "
+                + d.t("shipment_timeline_realtime") + " ORDER BY event_sequence");
+        assertEquals(List.of("a1", "s1", "a2", "a3", "n1"), view.stream().map(v -> v.get("event_id")).toList(), "in the same run, in its place");
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), view.stream().map(v -> v.get("event_sequence")).toList());
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM " + d.t("late_events")), "late_events is no longer written");
+        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_base")), "a1 stays where it was stored");
+        assertEquals(TestWarehouse.query("SELECT max(event_timestamp) AS m FROM " + d.t("shipment_timeline_realtime")).get(0).get("m"),
+                d.checkpoint(), "the checkpoint is the newest event taken in");
+        assertLakeHoldsTheWarehouseRows(d);
 
+        List<Map<String, Object>> incremental = d.timeline();
         d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
-        List<Map<String, Object>> view = TestWarehouse.query("SELECT event_id, event_sequence FROM " + d.t("shipment_timeline_realtime")
-                + " ORDER BY event_sequence");
-        assertEquals(List.of("a1", "late1", "a2", "n1"), view.stream().map(v -> v.get("event_id")).toList(),
-                "the base run took the late event in, in its place");
-        assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + d.t("late_events")), "the late-events table is an audit trail");
-        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_incremental")), "the base covers them now");
+        assertSameRows(d.timeline(), incremental, "one base run with the same window start over the same files");
         d.assertEveryRunAddsUp();
+    }
+
+    /**
+     * A correction (a newer version of a stored event) replaces the stored row at once; one that moves
+     * the event to another shipment computes both shipments again.
+     */
+    @Test
+    void aCorrectionThatMovesAnEventToAnotherShipmentRecomputesBoth(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Deployment d = new Deployment(dir);
+        d.raw.reference(3, Instant.parse("2025-07-04T00:00:00Z"));
+        long hour = 3_600_000_000L;
+        d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(
+                new Event("S0", "c1", D0 + DAY, "PICKED_UP", "L1", null),
+                new Event("S0", "c2", D0 + DAY + hour, "IN_TRANSIT", "L2", null),
+                new Event("S0", "c3", D0 + DAY + 2 * hour, "DELIVERED", "L2", null),
+                new Event("S1", "d1", D0 + DAY + hour / 2, "PICKED_UP", "L3", null)));
+        d.base("--mode", "daily_base", "--as-of", "2025-07-03T00:00:00Z");
+        // c2 belonged to S1 all along: the carrier sends it again, ingested later, under S1
+        d.raw.jsonLines(LocalDate.parse("2025-07-03"), List.of("{\"event_id\":\"c2\",\"shipment_id\":\"S1\",\"event_timestamp\":"
+                + "\"2025-07-02T00:45:00Z\",\"status\":\"IN_TRANSIT\",\"location_id\":\"L2\",\"ingested_at\":\"2025-07-03T08:00:00Z\"}"));
+        IncrementalJob.RunResult r = d.incremental("--as-of", "2025-07-03T12:00:00Z");
+        assertEquals(1L, r.batches().get(0).counts().timeline());
+        assertEquals(1L, r.batches().get(0).counts().rewritten(), "c3 moves up in S0");
+        List<Map<String, Object>> view = TestWarehouse.query("SELECT shipment_id, event_id, event_sequence FROM " + d.t("shipment_timeline_realtime")
+                + " ORDER BY shipment_id, event_sequence");
+        assertEquals(List.of("S0 c1 1", "S0 c3 2", "S1 d1 1", "S1 c2 2"), view.stream().map(v -> v.get("shipment_id") + " " + v.get("event_id")
+                + " " + v.get("event_sequence")).toList());
+        assertLakeHoldsTheWarehouseRows(d);
+        List<Map<String, Object>> incremental = d.timeline();
+        d.base("--mode", "daily_base", "--as-of", "2025-07-03T12:00:00Z");
+        assertSameRows(d.timeline(), incremental, "one base run with the same window start over the same files");
+        d.assertEveryRunAddsUp();
+    }
+
+    /** The lake's two tables hold exactly the warehouse's rows: the same event ids, once each. */
+    static void assertLakeHoldsTheWarehouseRows(Deployment d) {
+        org.apache.spark.sql.SparkSession spark = SharedSpark.get();
+        List<String> lake = new ArrayList<>();
+        for (String table : List.of(TimelineLake.BASE_TABLE, TimelineLake.INCREMENTAL_TABLE)) {
+            if (io.delta.tables.DeltaTable.isDeltaTable(spark, d.lake().path(table))) {
+                spark.read().format("delta").load(d.lake().path(table)).select("event_id").collectAsList().forEach(x -> lake.add(x.getString(0)));
+            }
+        }
+        java.util.Collections.sort(lake);
+        List<String> warehouse = TestWarehouse.query("SELECT event_id FROM " + d.t("shipment_timeline_realtime") + " ORDER BY event_id").stream()
+                .map(m -> (String) m.get("event_id")).toList();
+        assertEquals(warehouse, lake, "the lake holds the warehouse's rows, each once");
     }
 
     @Test

@@ -28,7 +28,10 @@ class WarehouseSqlTest {
 
     private static List<WarehouseSql.Statement> transactions(WarehouseSql sql) {
         List<WarehouseSql.Statement> all = new ArrayList<>(sql.baseCommit(BASE_STAGING, true));
-        all.addAll(sql.incrementalCommit("stg_i_timeline", "stg_i_late", "stg_i_quarantine", "stg_i_state"));
+        all.addAll(sql.incrementalCommit(new WarehouseSql.IncrementalStaging("stg_i_timeline", "stg_i_quarantine", "stg_i_state",
+                java.util.Optional.of("stg_i_replaced"), java.util.Optional.of("stg_i_touched"))));
+        all.addAll(sql.incrementalCommit(new WarehouseSql.IncrementalStaging("stg_i_timeline", "stg_i_quarantine", "stg_i_state",
+                java.util.Optional.empty(), java.util.Optional.empty())));
         all.addAll(sql.replayReset("stg_r_orphans"));
         // retention's purge, its own transaction
         new StoredStateSql(sql.ddl()).purge("stg_p_purging", "stg_p_purged", java.time.Instant.parse("2024-12-04T00:00:00Z"))

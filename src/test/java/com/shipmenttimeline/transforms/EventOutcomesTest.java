@@ -83,20 +83,49 @@ class EventOutcomesTest {
         assertEquals("MISSING_EVENT_ID", out.get("null"));
     }
 
+    /**
+     * Contract section 2 for an incremental batch: a row whose stored version wins (the same version
+     * or a newer one) is already processed; one that wins against it is a correction, a timeline row
+     * that names the shipment it replaces a row of; there is no late outcome, whatever the timestamp;
+     * a survivor before the latest base window start is TOO_LATE, and still names the stored row it
+     * takes out when it wins.
+     */
     @Test
-    void incrementalSplitsAlreadyProcessedBeforeLate() {
-        Instant checkpoint = Instant.parse("2025-07-10T12:00:00Z");
+    void incrementalComparesEachRowWithTheStoredVersionOfItsEventAndHasNoLateOutcome() {
         Dataset<Row> read = EventRows.of()
-                .add("stored-old", "s1", "2025-07-09T00:00:00Z", "PICKED_UP", null)   // stored and before: already_processed
-                .add("stored-new", "s1", "2025-07-10T13:00:00Z", "PICKED_UP", null)   // stored, after: already_processed
-                .add("late", "s1", "2025-07-10T12:00:00Z", "PICKED_UP", null)         // at the checkpoint: late
-                .add("new", "s1", "2025-07-10T12:00:00.000001Z", "PICKED_UP", null)
+                .add("same", "s1", "2025-07-09T00:00:00Z", "SCAN", "PICKED_UP", null, "2025-07-09T01:00:00Z", "file:/a.parquet")
+                .add("older", "s1", "2025-07-09T00:00:00Z", "SCAN", "DELIVERED", null, "2025-07-09T01:00:00Z", "file:/a.parquet")
+                .add("fix", "s1", "2025-07-09T00:00:00Z", "SCAN", "IN_TRANSIT", null, "2025-07-10T01:00:00Z", "file:/a.parquet")
+                .add("moved", "s2", "2025-07-09T00:00:00Z", "SCAN", "IN_TRANSIT", null, "2025-07-10T01:00:00Z", "file:/a.parquet")
+                .add("early", "s1", "2025-07-01T00:00:01Z", "SCAN", "PICKED_UP", null, null, "file:/a.parquet")
+                .add("stale", "s1", "2025-06-30T23:59:59Z", "SCAN", "PICKED_UP", null, null, "file:/a.parquet")
+                .add("gone", "s1", "2025-06-30T12:00:00Z", "SCAN", "PICKED_UP", null, "2025-07-10T01:00:00Z", "file:/a.parquet")
                 .frame();
-        StructType ids = new StructType().add(RawEvents.EVENT_ID, DataTypes.StringType);
-        Dataset<Row> stored = SharedSpark.rows(ids, new Object[] {"stored-old"}, new Object[] {"stored-new"}, new Object[] {"other"});
-        Map<String, String> out = outcomeByEventId(EventOutcomes.forIncremental(read, AS_OF, TOLERANCE, checkpoint, stored));
-        assertEquals(Map.of("stored-old", Outcome.ALREADY_PROCESSED, "stored-new", Outcome.ALREADY_PROCESSED,
-                "late", Outcome.LATE, "new", Outcome.TIMELINE), out);
+        StructType versions = new StructType().add(RawEvents.EVENT_ID, DataTypes.StringType).add(RawEvents.INGESTED_AT, DataTypes.TimestampType)
+                .add(RawEvents.EVENT_TIMESTAMP, DataTypes.TimestampType).add(RawEvents.STATUS, DataTypes.StringType)
+                .add(RawEvents.LOCATION_ID, DataTypes.StringType).add(RawEvents.EVENT_TYPE, DataTypes.StringType)
+                .add(RawEvents.SHIPMENT_ID, DataTypes.StringType);
+        java.sql.Timestamp at = EventRows.ts("2025-07-09T00:00:00Z");
+        java.sql.Timestamp ingested = EventRows.ts("2025-07-09T01:00:00Z");
+        Dataset<Row> stored = SharedSpark.rows(versions,
+                new Object[] {"same", ingested, at, "PICKED_UP", null, "SCAN", "s1"},
+                new Object[] {"older", EventRows.ts("2025-07-09T02:00:00Z"), at, "PICKED_UP", null, "SCAN", "s1"}, // stored was ingested later
+                new Object[] {"fix", ingested, at, "PICKED_UP", null, "SCAN", "s1"},
+                new Object[] {"moved", ingested, at, "IN_TRANSIT", null, "SCAN", "s1"},
+                new Object[] {"gone", ingested, at, "PICKED_UP", null, "SCAN", "s3"});
+        Dataset<Row> classified = EventOutcomes.forIncremental(read, AS_OF, TOLERANCE, WINDOW_START, stored);
+        assertEquals(Map.of("same", Outcome.ALREADY_PROCESSED, "older", Outcome.ALREADY_PROCESSED, "fix", Outcome.TIMELINE,
+                "moved", Outcome.TIMELINE, "early", Outcome.TIMELINE, "stale", "TOO_LATE", "gone", "TOO_LATE"), outcomeByEventId(classified));
+        Map<String, String> supersedes = new TreeMap<>();
+        for (Row r : classified.select(RawEvents.EVENT_ID, EventOutcomes.SUPERSEDES).collectAsList()) {
+            if (!r.isNullAt(1)) {
+                supersedes.put(r.getString(0), r.getString(1));
+            }
+        }
+        assertEquals(Map.of("fix", "s1", "moved", "s1", "gone", "s3"), supersedes, "the stored shipment each winning version replaces");
+        assertEquals(Map.of("early", Outcome.TIMELINE), outcomeByEventId(EventOutcomes.forIncremental(
+                EventRows.of().add("early", "s1", "2025-06-01T00:00:00Z", "PICKED_UP", null).frame(), AS_OF, TOLERANCE, null,
+                stored.limit(0))), "before any base run nothing is too late");
     }
 
     @Test

@@ -68,21 +68,24 @@ class MonitorTest {
         run("old", "2025-07-10 09:00:00", 100, 90, 500); // older than 24 h: not counted
         run("r1", "2025-07-12 01:00:00", 1_000, 30, 100);
         run("r2", "2025-07-12 08:00:00", 1_000, 80, 60);
-        TestWarehouse.execute("INSERT INTO " + schema + ".late_events (event_id, run_id, recorded_at) SELECT 'E' || g, 'r2', now()"
-                + " FROM generate_series(1, 1001) g");
+        // Events that can never enter the timeline: TOO_LATE quarantines of incremental runs in the last 24 hours.
+        TestWarehouse.execute("UPDATE " + schema + ".processing_runs SET quarantined_too_late = 600 WHERE run_id IN ('r1', 'r2')");
+        TestWarehouse.execute("UPDATE " + schema + ".processing_runs SET quarantined_too_late = 900 WHERE run_id = 'old'");
+        TestWarehouse.execute("INSERT INTO " + schema + ".processing_runs (run_id, process_type, status, finished_at, quarantined_too_late)"
+                + " VALUES ('b1', 'daily_base', 'succeeded', TIMESTAMP '2025-07-12 00:10:00', 700)");
         Object[] r = monitor("2025-07-12T10:00:00Z");
         String text = (String) r[1];
         assertEquals(Launcher.CRITICAL, r[0], text);
         assertTrue(text.contains("WARNING  processing_lag  60.0 min behind"), text);
         assertTrue(text.contains("CRITICAL error_rate      5.50% (110 quarantined of 2000 read in 24 h)"), text);
-        assertTrue(text.contains("WARNING  missing_events  1001 late events"), text);
+        assertTrue(text.contains("WARNING  missing_events  1200 events too late for the timeline"), text);
         assertTrue(text.contains("INFO     daily_cost      $160.00"), text);
 
-        // A late event the timeline holds is no longer missing; thresholds are configuration.
-        TestWarehouse.execute("DELETE FROM " + schema + ".late_events WHERE event_id = 'E1'");
-        Object[] relaxed = monitor("2025-07-12T10:00:00Z", "monitor.max-error-rate=0.06", "monitor.max-lag=2h", "monitor.max-daily-cost=200");
+        // Thresholds are configuration; a base run's TOO_LATE rows (history before its window) and older runs' do not count.
+        Object[] relaxed = monitor("2025-07-12T10:00:00Z", "monitor.max-error-rate=0.06", "monitor.max-lag=2h", "monitor.max-daily-cost=200",
+                "monitor.max-missing-events=1200");
         assertEquals(0, relaxed[0], (String) relaxed[1]);
-        assertTrue(((String) relaxed[1]).contains("OK       missing_events  1000 late events"), (String) relaxed[1]);
+        assertTrue(((String) relaxed[1]).contains("OK       missing_events  1200 events too late for the timeline"), (String) relaxed[1]);
     }
 
     @Test
