@@ -60,6 +60,8 @@ public final class Benchmark {
             "  --warm     after the incremental job, batches of these sizes into a query already running (processing-time trigger):",
             "             seconds from a file landing to its rows in the view; give a size more than once (1000,1000,1000) and the",
             "             summary gives its first batch and the median of the later ones (the steady cost, once the JVM is warm)",
+            "  --arrival  after the warm batches, the same sizes again with 20% of each batch's events out of order (30 minutes",
+            "             before the latest stored event of their shipment): the summary gives out of order / in order per size",
             "  --plot     draws job time against n and a warm batch's latency against its size (PNGs in --out)",
             "  --report   rewrites the results section of that Markdown file (command, machine, commit, date, figures, plots;",
             "             the plots go to a folder beside it named after it: docs/benchmarks/)",
@@ -84,6 +86,9 @@ public final class Benchmark {
     long maxNDuckDb = Long.MAX_VALUE;
     long maxNRefresh = Long.MAX_VALUE;
     List<Long> warm = List.of();
+    /** The share of a warm batch's events out of order in the --arrival batches (0: none are run). */
+    double arrival;
+    static final String ARRIVAL_SUFFIX = ", 20% out of order";
     private final List<Step> steps = new ArrayList<>();
     private final Counters counters = new Counters();
     private boolean materialized;
@@ -117,6 +122,7 @@ public final class Benchmark {
         List<String> views = List.of("plain");
         List<Long> warm = List.of();
         boolean plot = false;
+        boolean arrival = false;
         Path report = null;
         long maxFull = Long.MAX_VALUE;
         long maxDuck = Long.MAX_VALUE;
@@ -135,6 +141,7 @@ public final class Benchmark {
                 case "--view" -> views = List.of(args[++i].split(","));
                 case "--warm" -> warm = Stream.of(args[++i].split(",")).map(x -> Long.parseLong(x.replace("_", ""))).toList();
                 case "--plot" -> plot = true;
+                case "--arrival" -> arrival = true;
                 case "--report" -> report = Path.of(args[++i]);
                 case "--no-duckdb" -> duckdb = false;
                 case "--no-full" -> full = false;
@@ -159,6 +166,7 @@ public final class Benchmark {
             b.maxNDuckDb = maxDuck;
             b.maxNRefresh = maxRefresh;
             b.warm = warm;
+            b.arrival = arrival ? 0.2 : 0;
             for (long n : ns) {
                 // --k-events holds k fixed in events as n grows (the flatness sweep); --k is a share of n.
                 List<Double> shares = kEvents.isEmpty() ? ks : kEvents.stream().map(k -> 100.0 * k / n).toList();
@@ -274,11 +282,30 @@ public final class Benchmark {
                     add(config, WARM_STEP + b.events() + " events", b.visibleSeconds(), 0, b.events(), b.events(), 0, 1, 0, Rss.peakMb(),
                             b.sparkJobs(), String.format(Locale.ROOT, "file landed to rows in the view; the batch's own run %.2f s", b.runSeconds()));
                 }
+                if (arrival > 0) {
+                    Rss.resetPeak();
+                    for (WarmStream.Batch b : new WarmStream(spark, running, wh, log).run(warm, arrival)) {
+                        add(config, WARM_STEP + b.events() + " events" + ARRIVAL_SUFFIX, b.visibleSeconds(), 0, b.events(), b.events(), 0, 1, 0,
+                                Rss.peakMb(), b.sparkJobs(), String.format(Locale.ROOT, "file landed to rows in the view; the batch's own run"
+                                        + " %.2f s; %d stored rows rewritten", b.runSeconds(), rewrittenByLastRun(wh, running)));
+                    }
+                }
             }
         }
         summarize(config);
         writeCsv();
         return steps.stream().filter(x -> x.config().equals(config)).toList();
+    }
+
+    /** The stored rows the latest incremental run rewrote (an event taken in before them). */
+    private static long rewrittenByLastRun(Warehouse wh, Settings s) {
+        try (java.sql.Connection c = wh.connect(); java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(
+                "SELECT rewritten FROM " + s.warehouse().schema() + ".processing_runs WHERE process_type = 'incremental' AND status = 'succeeded'"
+                        + " AND rows_read IS NOT NULL ORDER BY finished_at DESC LIMIT 1")) {
+            return rs.next() ? rs.getLong(1) : -1;
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Settings settings(Path dir, String schema, String lake, int partitions, long events, Duration holdBack, String... more) {
@@ -427,6 +454,25 @@ public final class Benchmark {
         return sb.toString();
     }
 
+    /** Out of order against in order, per warm batch size: the steady medians (the first batch of each kind set aside). */
+    private String arrivalSummary(String config) {
+        StringBuilder sb = new StringBuilder();
+        Map<Long, List<Double>> inOrder = BenchmarkPlots.warmBySize(steps.stream().filter(x -> !x.step().endsWith(ARRIVAL_SUFFIX)).toList(), config);
+        Map<Long, List<Double>> outOfOrder = new java.util.TreeMap<>();
+        steps.stream().filter(x -> x.config().equals(config) && x.step().startsWith(WARM_STEP) && x.step().endsWith(ARRIVAL_SUFFIX))
+                .forEach(x -> outOfOrder.computeIfAbsent(Long.parseLong(x.step().substring(WARM_STEP.length()).replaceAll(" .*", "")),
+                        k -> new ArrayList<>()).add(x.wallSeconds()));
+        outOfOrder.forEach((size, seconds) -> {
+            if (inOrder.containsKey(size)) {
+                double o = BenchmarkPlots.steady(seconds);
+                double i = BenchmarkPlots.steady(inOrder.get(size));
+                sb.append(String.format(Locale.ROOT, "; warm %d events 20%% out of order: median %.2f s against %.2f s in order = %.2f x", size, o,
+                        i, o / i));
+            }
+        });
+        return sb.toString();
+    }
+
     private void summarize(String config) {
         Map<String, Step> by = new LinkedHashMap<>();
         steps.stream().filter(x -> x.config().equals(config)).forEach(x -> by.put(x.step(), x));
@@ -447,6 +493,7 @@ public final class Benchmark {
             }
         }
         sb.append(warmSummary(config));
+        sb.append(arrivalSummary(config));
         if (lake != null && duck != null) {
             sb.append(String.format(Locale.ROOT, "%sbase read-to-lake / duckdb = %.2f", sb.length() > 0 ? "; " : "",
                     lake.wallSeconds() / duck.wallSeconds()));

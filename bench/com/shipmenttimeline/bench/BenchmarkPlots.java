@@ -115,7 +115,7 @@ final class BenchmarkPlots {
     static Map<Long, List<Double>> warmBySize(List<Benchmark.Step> steps, String config) {
         Map<Long, List<Double>> bySize = new TreeMap<>();
         for (Benchmark.Step s : steps) {
-            if (s.config().equals(config) && s.step().startsWith(Benchmark.WARM_STEP)) {
+            if (s.config().equals(config) && s.step().startsWith(Benchmark.WARM_STEP) && !s.step().endsWith(Benchmark.ARRIVAL_SUFFIX)) {
                 long size = Long.parseLong(s.step().substring(Benchmark.WARM_STEP.length()).replace(" events", ""));
                 bySize.computeIfAbsent(size, k -> new ArrayList<>()).add(s.wallSeconds());
             }

@@ -58,6 +58,15 @@ final class WarmStream {
     }
 
     List<Batch> run(List<Long> sizes) throws Exception {
+        return run(sizes, 0);
+    }
+
+    /**
+     * @param outOfOrderShare the share of each batch's events that belong before the latest stored
+     *     event of their shipment (30 minutes before it), as late-syncing scanners send them; the rest
+     *     come after the checkpoint
+     */
+    List<Batch> run(List<Long> sizes, double outOfOrderShare) throws Exception {
         Throwable[] failure = new Throwable[1];
         Thread job = new Thread(() -> {
             try {
@@ -71,7 +80,7 @@ final class WarmStream {
         List<Batch> batches = new ArrayList<>();
         try {
             for (long size : sizes) {
-                batches.add(batch(size, failure));
+                batches.add(batch(size, outOfOrderShare, failure));
             }
         } finally {
             long idle = System.nanoTime() + 60_000_000_000L;
@@ -100,7 +109,7 @@ final class WarmStream {
         throw new IllegalStateException("the streaming query did not start within 5 minutes");
     }
 
-    private Batch batch(long size, Throwable[] failure) throws Exception {
+    private Batch batch(long size, double outOfOrderShare, Throwable[] failure) throws Exception {
         String schema = settings.warehouse().schema();
         List<Row> rows = new ArrayList<>();
         Instant at;
@@ -109,11 +118,17 @@ final class WarmStream {
                 rs.next();
                 at = rs.getTimestamp(1).toInstant().plusSeconds(1);
             }
-            try (ResultSet rs = st.executeQuery("SELECT shipment_id FROM " + schema + "." + WarehouseTables.STATE + " ORDER BY shipment_id LIMIT " + size)) {
+            // Shipments whose latest event is at least a day after the base window start, so that 30 minutes before it is in the window.
+            try (ResultSet rs = st.executeQuery("SELECT shipment_id, last_event_timestamp FROM " + schema + "." + WarehouseTables.STATE
+                    + " WHERE last_event_timestamp > (SELECT MAX(window_start) FROM " + schema + "." + WarehouseTables.RUNS
+                    + " WHERE status = 'succeeded') + INTERVAL '1 day' ORDER BY shipment_id LIMIT " + size)) {
                 int i = 0;
+                long outOfOrder = Math.round(size * outOfOrderShare);
                 while (rs.next()) {
-                    Timestamp ts = Timestamp.from(at.plusNanos(1000L * i));
-                    rows.add(RowFactory.create("warm-" + landed + "-" + i++, rs.getString(1), ts, "SCAN", "IN_TRANSIT", null, ts));
+                    Timestamp ts = i < outOfOrder ? Timestamp.from(rs.getTimestamp(2).toInstant().minusSeconds(1800).plusNanos(1000L * i))
+                            : Timestamp.from(at.plusNanos(1000L * i));
+                    rows.add(RowFactory.create("warm-" + landed + "-" + i++, rs.getString(1), ts, "SCAN", "IN_TRANSIT", null,
+                            Timestamp.from(at.plusNanos(1000L * i))));
                 }
             }
         }
@@ -142,7 +157,8 @@ final class WarmStream {
                     if (rs.getLong(1) == 1) {
                         double seconds = (System.nanoTime() - t0) / 1e9;
                         spark.sparkContext().removeSparkListener(counter);
-                        log.printf("warm stream: %d events visible %.2f s after landing%n", rows.size(), seconds);
+                        log.printf("warm stream: %d events (%.0f%% out of order) visible %.2f s after landing%n", rows.size(),
+                                100 * outOfOrderShare, seconds);
                         return new Batch(rows.size(), seconds, lastRunSeconds(c, schema), jobs.get());
                     }
                 }
