@@ -260,7 +260,7 @@ class IncrementalJobTest {
      * over the rest in several batches, gives exactly the rows of one base run over all of them.
      * Ties, status runs across batch boundaries and shipments first seen in a later batch included.
      */
-    @Property(tries = 3, shrinking = ShrinkingMode.OFF)
+    @Property(tries = 2, shrinking = ShrinkingMode.OFF)
     void baseThenIncrementalsEqualsOneBaseOverEverything(@ForAll long seed) throws Exception {
         Random r = new Random(seed);
         long span = 6 * DAY;
@@ -364,7 +364,7 @@ class IncrementalJobTest {
         int next = 0;
         int step = 0;
         while (next < sent.size()) {
-            int size = 1 + r.nextInt(Math.max(1, sent.size() / 5));
+            int size = 1 + r.nextInt(Math.max(1, sent.size() / 3));
             List<Sent> delivery = new ArrayList<>(sent.subList(next, Math.min(sent.size(), next + size)));
             next += delivery.size();
             java.util.Collections.shuffle(delivery, r);
