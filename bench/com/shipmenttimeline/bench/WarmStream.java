@@ -110,6 +110,8 @@ final class WarmStream {
     }
 
     private Batch batch(long size, double outOfOrderShare, Throwable[] failure) throws Exception {
+        // New event ids whichever stream lands them: in-order and out-of-order batches of one run must not meet.
+        String prefix = outOfOrderShare > 0 ? "ooo-" : "warm-";
         String schema = settings.warehouse().schema();
         List<Row> rows = new ArrayList<>();
         Instant at;
@@ -127,13 +129,13 @@ final class WarmStream {
                 while (rs.next()) {
                     Timestamp ts = i < outOfOrder ? Timestamp.from(rs.getTimestamp(2).toInstant().minusSeconds(1800).plusNanos(1000L * i))
                             : Timestamp.from(at.plusNanos(1000L * i));
-                    rows.add(RowFactory.create("warm-" + landed + "-" + i++, rs.getString(1), ts, "SCAN", "IN_TRANSIT", null,
+                    rows.add(RowFactory.create(prefix + landed + "-" + i++, rs.getString(1), ts, "SCAN", "IN_TRANSIT", null,
                             Timestamp.from(at.plusNanos(1000L * i))));
                 }
             }
         }
         String lastId = (String) rows.get(rows.size() - 1).get(0);
-        Path file = land(rows, at, "warm-" + landed++ + ".parquet");
+        Path file = land(rows, at, prefix + landed++ + ".parquet");
         AtomicLong jobs = new AtomicLong();
         SparkListener counter = new SparkListener() {
             @Override

@@ -180,11 +180,14 @@ class FaultSuiteTest {
     // ---- the warehouse connection drops mid-transaction ----
 
     @ParameterizedTest(name = "{0} job, connection cut {1}")
-    @CsvSource({"incremental, BEFORE_COMMIT", "incremental, AFTER_COMMIT", "base, BEFORE_COMMIT", "base, AFTER_COMMIT"})
+    @CsvSource({"incremental, BEFORE_COMMIT", "incremental, AFTER_COMMIT", "rewriting incremental, BEFORE_COMMIT",
+        "rewriting incremental, AFTER_COMMIT", "base, BEFORE_COMMIT", "base, AFTER_COMMIT"})
     void theWarehouseConnectionDropsMidTransaction(String job, FlakyProxy.Cut cut, @TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment d = withHistory(dir);
         Object checkpointBefore = d.checkpoint();
-        d.raw.parquet(JULY_2, fresh("f"));
+        boolean rewriting = job.startsWith("rewriting");
+        // A rewriting batch's events fall between the stored ones (five minutes after each), so that it rewrites them.
+        d.raw.parquet(JULY_2, rewriting ? events("f", 20, D0 + DAY + 300_000_000L, 4, 2) : fresh("f"));
         Runnable run = job.equals("base") ? () -> d.base(NIGHTLY) : () -> d.incremental(INCREMENTAL);
         String outcome;
         try (FlakyProxy proxy = new FlakyProxy(TestWarehouse.port())) {
@@ -219,7 +222,12 @@ class FaultSuiteTest {
         }
         d.jdbcUrl = TestWarehouse.jdbcUrl();
         outcome += d.assertExactlyOnce(40);
-        if (job.equals("incremental")) {
+        if (rewriting) {
+            assertTrue(TestWarehouse.count("SELECT count(*) FROM " + d.t("processing_runs") + " WHERE rewritten > 0") > 0, "the batch rewrote rows");
+            assertTrue(d.incremental(INCREMENTAL).batches().isEmpty(), "a further run finds nothing new");
+            IncrementalJobTest.assertLakeHoldsTheWarehouseRows(d);
+            outcome += "; the lake holds the warehouse's rows, each once";
+        } else if (job.equals("incremental")) {
             assertTrue(d.incremental(INCREMENTAL).batches().isEmpty(), "a further run finds nothing new");
             assertEquals(20, d.lake().read(TimelineLake.INCREMENTAL_TABLE).count(), "the lake holds the batch once");
         } else {
