@@ -287,7 +287,7 @@ public final class Benchmark {
                     for (WarmStream.Batch b : new WarmStream(spark, running, wh, log).run(warm, arrival)) {
                         add(config, WARM_STEP + b.events() + " events" + ARRIVAL_SUFFIX, b.visibleSeconds(), 0, b.events(), b.events(), 0, 1, 0,
                                 Rss.peakMb(), b.sparkJobs(), String.format(Locale.ROOT, "file landed to rows in the view; the batch's own run"
-                                        + " %.2f s; %d stored rows rewritten", b.runSeconds(), rewrittenByLastRun(wh, running)));
+                                        + " %.2f s; %d stored rows rewritten", b.runSeconds(), b.rewritten()));
                     }
                 }
             }
@@ -295,17 +295,6 @@ public final class Benchmark {
         summarize(config);
         writeCsv();
         return steps.stream().filter(x -> x.config().equals(config)).toList();
-    }
-
-    /** The stored rows the latest incremental run rewrote (an event taken in before them). */
-    private static long rewrittenByLastRun(Warehouse wh, Settings s) {
-        try (java.sql.Connection c = wh.connect(); java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(
-                "SELECT rewritten FROM " + s.warehouse().schema() + ".processing_runs WHERE process_type = 'incremental' AND status = 'succeeded'"
-                        + " AND rows_read IS NOT NULL ORDER BY finished_at DESC LIMIT 1")) {
-            return rs.next() ? rs.getLong(1) : -1;
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private Settings settings(Path dir, String schema, String lake, int partitions, long events, Duration holdBack, String... more) {

@@ -42,7 +42,7 @@ import org.apache.spark.sql.streaming.StreamingQuery;
  */
 final class WarmStream {
     /** One batch: its events, seconds from landing to visible, its own run's seconds (processing_runs), Spark jobs meanwhile. */
-    record Batch(long events, double visibleSeconds, double runSeconds, long sparkJobs) {}
+    record Batch(long events, double visibleSeconds, double runSeconds, long sparkJobs, long rewritten) {}
 
     private final SparkSession spark;
     private final Settings settings;
@@ -161,7 +161,8 @@ final class WarmStream {
                         spark.sparkContext().removeSparkListener(counter);
                         log.printf("warm stream: %d events (%.0f%% out of order) visible %.2f s after landing%n", rows.size(),
                                 100 * outOfOrderShare, seconds);
-                        return new Batch(rows.size(), seconds, lastRunSeconds(c, schema), jobs.get());
+                        return new Batch(rows.size(), seconds, lastRun(c, schema, "duration_seconds"), jobs.get(),
+                                (long) lastRun(c, schema, "rewritten"));
                     }
                 }
                 Thread.sleep(20);
@@ -170,8 +171,9 @@ final class WarmStream {
         throw new IllegalStateException("a batch of " + size + " events was not visible within 10 minutes");
     }
 
-    private static double lastRunSeconds(Connection c, String schema) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT duration_seconds FROM " + schema + "." + WarehouseTables.RUNS
+    /** A column of the batch's own audit row (the latest incremental run's). */
+    private static double lastRun(Connection c, String schema, String column) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT " + column + " FROM " + schema + "." + WarehouseTables.RUNS
                 + " WHERE process_type = 'incremental' AND status = 'succeeded' AND rows_read IS NOT NULL ORDER BY finished_at DESC LIMIT 1")) {
             return rs.next() ? rs.getDouble(1) : Double.NaN;
         }
