@@ -119,7 +119,8 @@ final class BenchmarkReport {
             }
             warm.append(" (").append(String.format(Locale.ROOT, "%,d", size)).append(")");
         });
-        List<Long> jobs = steps.stream().filter(s -> s.step().startsWith(Benchmark.WARM_STEP)).map(Benchmark.Step::sparkJobs).sorted().toList();
+        List<Long> jobs = steps.stream().filter(s -> s.step().startsWith(Benchmark.WARM_STEP) && !s.step().endsWith(Benchmark.ARRIVAL_SUFFIX))
+                .map(Benchmark.Step::sparkJobs).sorted().toList();
         long peak = steps.stream().mapToLong(Benchmark.Step::peakRssMb).max().orElse(0);
         return String.format(Locale.ROOT, "| `%s` | %s | %s | %s | %s | %s | %s | %,d |", config, seconds(base),
                 inc == null ? "" : String.format(Locale.ROOT, "%.1f (%,d)", inc.wallSeconds(), inc.rowsRead()), seconds(full),
