@@ -130,6 +130,12 @@ public final class LedgerSql {
                 + t(WarehouseTables.INCREMENTAL) + ") oldest");
     }
 
+    /** The newest event the timeline tables hold (a base run may not leave one after its reach unread). */
+    public WarehouseSql.Statement newestTimelineEvent() {
+        return st("SELECT MAX(m) FROM (SELECT MAX(event_timestamp) AS m FROM " + t(WarehouseTables.BASE) + " UNION ALL SELECT MAX(event_timestamp) AS m FROM "
+                + t(WarehouseTables.INCREMENTAL) + ") newest");
+    }
+
     /** The shipment the monitor's probe reads: the first by id in the state table (its key, so found by index or sort key). */
     public WarehouseSql.Statement probeShipment() {
         return st("SELECT MIN(shipment_id) FROM " + t(WarehouseTables.STATE));

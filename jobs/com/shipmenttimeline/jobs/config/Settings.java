@@ -38,6 +38,15 @@ public record Settings(
                 .atStartOfDay(java.time.ZoneOffset.UTC).toInstant()) : Optional.empty();
     }
 
+    /**
+     * The purge's cutoff for a run at {@code asOf} when the clock reads {@code now}: retention's cutoff
+     * for the earlier of the two, so that no {@code as_of} (one inside the future tolerance included)
+     * moves it past what the clock allows (contract section 5: only rows older than the retention go).
+     */
+    public Optional<Instant> retentionCutoff(Instant asOf, Instant now) {
+        return retentionCutoff(asOf.isAfter(now) ? now : asOf);
+    }
+
     /** Where each run's figures go besides the log and processing_runs. */
     public enum MetricsSink { LOG, CLOUDWATCH }
 

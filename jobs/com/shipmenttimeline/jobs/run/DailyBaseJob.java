@@ -3,6 +3,7 @@ package com.shipmenttimeline.jobs.run;
 import static org.apache.spark.sql.functions.col;
 
 import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.config.UsageException;
 import com.shipmenttimeline.jobs.lake.TimelineLake;
 import com.shipmenttimeline.jobs.source.RawEventSource;
 import com.shipmenttimeline.jobs.source.RawFile;
@@ -82,7 +83,14 @@ public final class DailyBaseJob extends TimelineJob {
         RunRecord.Builder record = RunRecord.start(w.runId(), w.type(), w.startedAt()).asOf(w.asOf()).windowStart(w.start());
         TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
         LakeUndo undo = new LakeUndo();
+        refuseFutureAsOf(w.asOf());
         RunContext run = begin(log, w.runId());
+        try {
+            refuseUnreadStoredEvents(request, w);
+        } catch (UsageException refused) {
+            run.close();
+            throw refused;
+        }
         RunRecord committed;
         try (run; WarehouseLease lease = lease(w.runId(), w.type())) {
             committed = leased(run, lease, request, w, record, lake, undo);
@@ -105,6 +113,26 @@ public final class DailyBaseJob extends TimelineJob {
         Instant startedAt = clock.instant();
         Instant asOf = request.asOf().orElse(startedAt);
         return new Window(type, RunIds.next(type.value(), startedAt), startedAt, asOf, windowStart(asOf, settings.windowDays(), request.from()));
+    }
+
+    /**
+     * Contract section 5, "Nothing stored is lost": a base run replaces every stored row from its
+     * window start on, and reads events up to {@code as_of} plus the future tolerance; a stored event
+     * after that would be deleted unread. Refused before anything changes (read before the lease: an
+     * incremental run that commits in between can only store events up to its own clock plus the
+     * tolerance, which the first check bounds).
+     */
+    private void refuseUnreadStoredEvents(RunRequest request, Window w) {
+        Instant reach = w.asOf().plus(settings.futureTolerance());
+        Optional<Instant> newest = warehouse.ledger().newestTimelineEvent();
+        if (newest.isEmpty() || !newest.get().isAfter(reach)) {
+            return;
+        }
+        String given = request.to().isPresent() ? "--to " + request.to().get() : "as_of " + w.asOf();
+        String instead = request.to().isPresent() ? "omit --to to compute again to the end"
+                : "to compute again from " + w.startDate() + " to now run --mode backfill --from " + w.startDate();
+        throw new UsageException(given + " would leave stored events after " + reach + " unread (the newest is " + newest.get()
+                + "), and a base run deletes every stored row from its window start " + w.start() + " on: nothing was changed; " + instead);
     }
 
     /** Section 5's steps, under the lease: list, read and deduplicate, classify, compute, write the lake, stage, commit. */

@@ -127,6 +127,7 @@ public final class IncrementalJob extends TimelineJob {
     public RunResult run(RunRequest request) {
         Instant startedAt = clock.instant();
         Instant asOf = request.asOf().orElse(startedAt);
+        refuseFutureAsOf(asOf);
         String runId = RunIds.next(ProcessType.INCREMENTAL.value(), startedAt);
         StageLog log = new StageLog(spark, runId);
         log.info("incremental run: as_of {}, raw {}, streaming checkpoint {}, warehouse {}", asOf, settings.paths().raw(),

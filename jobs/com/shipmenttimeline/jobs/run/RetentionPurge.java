@@ -55,7 +55,7 @@ final class RetentionPurge {
         if (!run.settings.retains()) {
             return;
         }
-        Instant cutoff = run.settings.retentionCutoff(asOf).orElseThrow();
+        Instant cutoff = run.settings.retentionCutoff(asOf, run.clock.instant()).orElseThrow();
         try {
             // The lake first, and only when the warehouse holds rows before the cutoff (the lake holds the same rows): a purge
             // that fails after it leaves those rows in the warehouse, so the next night purges the lake (again) and the warehouse.

@@ -1,10 +1,12 @@
 package com.shipmenttimeline.jobs.run;
 
 import com.shipmenttimeline.jobs.config.Settings;
+import com.shipmenttimeline.jobs.config.UsageException;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.jobs.warehouse.WarehouseLease;
 import com.shipmenttimeline.schemas.ProcessType;
 import java.time.Clock;
+import java.time.Instant;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -22,6 +24,20 @@ abstract class TimelineJob {
         this.settings = settings;
         this.warehouse = warehouse;
         this.clock = clock;
+    }
+
+    /**
+     * Contract section 5, "Nothing stored is lost": an {@code as_of} later than the clock plus the
+     * future tolerance is refused before anything changes (a typo such as {@code --as-of 2099-01-01}
+     * would accept events from the future and purge every stored row as past retention).
+     */
+    void refuseFutureAsOf(Instant asOf) {
+        Instant now = clock.instant();
+        Instant latest = now.plus(settings.futureTolerance());
+        if (asOf.isAfter(latest)) {
+            throw new UsageException("as_of " + asOf + " is later than the clock (" + now + ") plus timeline.validation.future-tolerance ("
+                    + settings.futureTolerance().toHours() + " h): nothing was changed; give a time before " + latest + ", or none for now");
+        }
     }
 
     /** A run's context, its warehouse objects made sure of first. */

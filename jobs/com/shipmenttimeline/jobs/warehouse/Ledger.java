@@ -185,6 +185,16 @@ public final class Ledger {
                 .get(0);
     }
 
+    /** The newest event the timeline tables hold, if any. */
+    public Optional<Instant> newestTimelineEvent() {
+        try (Connection c = connections.open()) {
+            return Sql.rows(c, sql.newestTimelineEvent(), Map.of(), rs -> Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant))
+                    .get(0);
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read the newest timeline event", e);
+        }
+    }
+
     /** The newest event the realtime view shows, if any. */
     public Optional<Instant> newestEventInView(Connection c) throws SQLException {
         return Sql.rows(c, sql.newestEventInView(), Map.of(), rs -> Optional.ofNullable(rs.getTimestamp(1)).map(java.sql.Timestamp::toInstant))
