@@ -39,12 +39,15 @@ public final class RawEvents {
     public static final String RAW_RECORD = "_raw_record";
     public static final String SOURCE_FILE = "_source_file";
     public static final String MALFORMED = "_malformed";
+    /** Why a row is malformed, when a reader or {@code StorableValues} can say more than the reason (the column and the limit). */
+    public static final String MALFORMED_DETAIL = "_malformed_detail";
 
     /** What a reader hands to validation: the event columns plus the bookkeeping columns. */
     public static final StructType READ_SCHEMA = EVENT_SCHEMA
             .add(RAW_RECORD, DataTypes.StringType)
             .add(SOURCE_FILE, DataTypes.StringType)
-            .add(MALFORMED, DataTypes.BooleanType, false);
+            .add(MALFORMED, DataTypes.BooleanType, false)
+            .add(MALFORMED_DETAIL, DataTypes.StringType);
 
     // Reference data.
     public static final String LOCATION_NAME = "location_name";

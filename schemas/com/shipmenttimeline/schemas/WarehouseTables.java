@@ -63,7 +63,8 @@ public final class WarehouseTables {
             TableColumn.of("event_id", ID),
             TableColumn.of("shipment_id", ID),
             TableColumn.of("event_timestamp", TIMESTAMP),
-            TableColumn.required("quarantined_at", TIMESTAMP));
+            TableColumn.required("quarantined_at", TIMESTAMP),
+            TableColumn.of("reason_detail", TEXT));
 
     public static final List<TableColumn> LATE_EVENT_COLUMNS = List.of(
             TableColumn.required("event_id", ID),

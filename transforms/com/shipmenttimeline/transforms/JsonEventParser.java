@@ -73,10 +73,16 @@ public final class JsonEventParser implements Serializable {
     }
 
     private static Row malformed(String line, String sourceFile) {
+        return malformed(line, sourceFile, null);
+    }
+
+    /** A malformed row: its raw record, its file, and what is wrong with it when the reader can say (else null). */
+    public static Row malformed(String line, String sourceFile, String detail) {
         Object[] values = new Object[RawEvents.READ_SCHEMA.size()];
         values[7] = line;
         values[8] = sourceFile;
         values[9] = true;
+        values[10] = detail;
         return RowFactory.create(values);
     }
 

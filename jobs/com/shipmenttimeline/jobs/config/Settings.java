@@ -25,7 +25,7 @@ import java.util.Optional;
 public record Settings(
         Paths paths, SparkSettings spark, WarehouseSettings warehouse, int windowDays, Duration futureTolerance,
         IncrementalSettings incremental, GeneratorSettings generator, MetricsSettings metrics, MonitorSettings monitor,
-        int retentionDays) {
+        int retentionDays, int maxLineBytes) {
 
     /** Whether the nightly run purges rows older than {@link #retentionDays} (0: kept for ever). */
     public boolean retains() {
@@ -266,7 +266,7 @@ public record Settings(
         IncrementalSettings incremental = incremental(c);
         Duration tolerance = nonNegativeDuration(c, "validation.future-tolerance");
         return new Settings(paths, spark, warehouse, windowDays, tolerance, incremental, generator(c), metrics(c), monitor(c),
-                retentionDays(c, windowDays));
+                retentionDays(c, windowDays), maxLineBytes(c, "validation.max-line-length"));
     }
 
     private static SparkSettings spark(Config c) {
@@ -301,6 +301,11 @@ public record Settings(
             throw new UsageException("timeline.warehouse.embedded.port must be between 1024 and 65535 (got " + port + ")");
         }
         String user = c.getString("warehouse.user").trim();
+        if (!user.isEmpty() && !USER.matcher(user).matches()) {
+            // It goes into the Redshift JDBC URL: "etl&LogLevel=6" would set driver parameters.
+            throw new UsageException("timeline.warehouse.user must be a user name: a letter, then up to 127 letters, digits or _ + . @ -"
+                    + " (got '" + user.replaceAll("[^\\w+.@-]", "?") + "')");
+        }
         RedshiftSettings redshift = redshift(c, kind, jdbcUrl, user);
         return new WarehouseSettings(kind, jdbcUrl, user,
                 nonEmpty(c, "warehouse.password-env"), schema, positive(c, "warehouse.batch-size"),
@@ -362,6 +367,8 @@ public record Settings(
                 nonNegativeDuration(c, "generator.hold-back"), nonEmpty(c, "generator.incoming"), share(c, "generator.json-share"));
     }
 
+    /** A warehouse user name, as Redshift allows it (a letter first; letters, digits, _ + . @ - after it). */
+    private static final java.util.regex.Pattern USER = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_+.@-]{0,127}");
     private static final java.util.regex.Pattern ROLE_ARN = java.util.regex.Pattern.compile("arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+");
 
     private static RedshiftSettings redshift(Config c, WarehouseKind kind, String jdbcUrl, String user) {
@@ -487,6 +494,20 @@ public record Settings(
             throw new UsageException("timeline." + key + " must be longer than zero");
         }
         return d;
+    }
+
+    /** A size such as {@code 1 MiB}, from 1 KiB to 1 GiB (a line is held whole in a task's memory up to it). */
+    private static int maxLineBytes(Config c, String key) {
+        long v;
+        try {
+            v = c.getBytes(key);
+        } catch (ConfigException e) {
+            throw new UsageException("timeline." + key + " must be a size such as '1 MiB': " + oneLine(e.getMessage()));
+        }
+        if (v < 1024 || v > (1L << 30)) {
+            throw new UsageException("timeline." + key + " must be from 1 KiB to 1 GiB (got " + v + " bytes)");
+        }
+        return (int) v;
     }
 
     private static Duration nonNegativeDuration(Config c, String key) {

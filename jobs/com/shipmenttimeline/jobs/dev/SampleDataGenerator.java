@@ -353,7 +353,7 @@ public final class SampleDataGenerator {
 
     /** True when the events folder holds no arrival folder yet. */
     public static boolean needsSample(SparkSession spark, String rawRoot) {
-        return new RawEventSource(spark, rawRoot).isEmpty();
+        return new RawEventSource(spark, rawRoot, com.shipmenttimeline.schemas.StorageLimits.of(com.shipmenttimeline.schemas.SqlDialect.POSTGRES), 1 << 20).isEmpty();
     }
 
     static Instant untilOf(LocalDate end) {

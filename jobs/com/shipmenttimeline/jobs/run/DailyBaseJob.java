@@ -123,12 +123,13 @@ public final class DailyBaseJob extends TimelineJob {
      * tolerance, which the first check bounds).
      */
     private void refuseUnreadStoredEvents(RunRequest request, Window w) {
-        Instant reach = w.asOf().plus(settings.futureTolerance());
+        // A backfill with --to reads the folders up to that day only: its reach ends at its as_of, the end of --to.
+        Instant reach = request.to().isPresent() ? w.asOf() : w.asOf().plus(settings.futureTolerance());
         Optional<Instant> newest = warehouse.ledger().newestTimelineEvent();
         if (newest.isEmpty() || !newest.get().isAfter(reach)) {
             return;
         }
-        String given = request.to().isPresent() ? "--to " + request.to().get() : "as_of " + w.asOf();
+        String given = request.to().isPresent() ? "--to " + request.to().get() + " ends before the stored timeline: it" : "as_of " + w.asOf();
         String instead = request.to().isPresent() ? "omit --to to compute again to the end"
                 : "to compute again from " + w.startDate() + " to now run --mode backfill --from " + w.startDate();
         throw new UsageException(given + " would leave stored events after " + reach + " unread (the newest is " + newest.get()
@@ -139,7 +140,7 @@ public final class DailyBaseJob extends TimelineJob {
     private RunRecord leased(RunContext run, WarehouseLease lease, RunRequest request, Window w, RunRecord.Builder record, TimelineLake lake,
             LakeUndo undo) {
         warehouse.staging().dropLeftovers();
-        RawEventSource source = new RawEventSource(spark, settings.paths().raw());
+        RawEventSource source = new RawEventSource(spark, settings.paths().raw(), warehouse.storageLimits(), settings.maxLineBytes());
         Intake intake = new Intake(spark, warehouse, source, settings.futureTolerance());
         intake.checkBackfillEnd(request.to(), w.asOf());
         RetentionPurge.checkBackfillFrom(settings, request.from(), w.asOf());
@@ -164,7 +165,7 @@ public final class DailyBaseJob extends TimelineJob {
                 run.staging("state"), run.staging("orphans"));
         run.log.run("stage warehouse rows", () -> {
             warehouse.staging().stage(timeline.rows(), staging.timeline(), TimelineColumns.BASE);
-            warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, w.runId(), w.startedAt()), staging.quarantine(),
+            warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, w.runId(), w.startedAt(), warehouse.storageLimits()), staging.quarantine(),
                     WarehouseTables.QUARANTINE_COLUMNS, record.counts().quarantined());
             warehouse.staging().stage(timeline.newState(), staging.newState(), StoredStateSql.STATE_COLUMNS);
             warehouse.staging().createEmpty(staging.orphans(), StoredStateSql.SHIPMENT_COLUMNS);

@@ -90,7 +90,7 @@ public final class IncrementalJob extends TimelineJob {
         final RunContext run;
         final WarehouseLease lease;
         final Instant asOf;
-        final RawEventSource source = new RawEventSource(spark, settings.paths().raw());
+        final RawEventSource source = new RawEventSource(spark, settings.paths().raw(), warehouse.storageLimits(), settings.maxLineBytes());
         final Intake intake = new Intake(spark, warehouse, source, settings.futureTolerance());
         final List<RunRecord> committed = new ArrayList<>();
         int recovered;
@@ -304,7 +304,8 @@ public final class IncrementalJob extends TimelineJob {
         // of each event, and the stored state of the shipments. Keys of rows that end up quarantined or
         // duplicate only add state rows that no in-scope event joins.
         batch.log.run("batch " + runId + ": stage keys", () -> RunContext.readGuarded(() -> {
-            warehouse.staging().stage(read.filter(col(RawEvents.EVENT_ID).isNotNull().and(col(RawEvents.SHIPMENT_ID).isNotNull()))
+            warehouse.staging().stage(read.filter(col(RawEvents.EVENT_ID).isNotNull().and(col(RawEvents.SHIPMENT_ID).isNotNull())
+                            .and(functions.not(col(RawEvents.MALFORMED))))
                     .select(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)).distinct(), keysTable, StoredStateSql.KEY_COLUMNS);
             return null;
         }), r -> "ok");
@@ -455,7 +456,7 @@ public final class IncrementalJob extends TimelineJob {
         RunCounts counts = record.counts();
         batch.log.run("batch " + runId + ": stage warehouse rows", () -> {
             warehouse.staging().stage(c.rows(), staging.timeline(), TimelineColumns.INCREMENTAL, c.rowCount());
-            warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt), staging.quarantine(),
+            warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt, warehouse.storageLimits()), staging.quarantine(),
                     WarehouseTables.QUARANTINE_COLUMNS, counts.quarantined());
             warehouse.staging().createEmpty(staging.newState(), StoredStateSql.STATE_COLUMNS);
             staging.replaced().ifPresent(t -> warehouse.staging().stage(spark.createDataFrame(c.replacedIds().stream().distinct()

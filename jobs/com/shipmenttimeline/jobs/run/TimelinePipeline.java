@@ -8,7 +8,11 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import com.shipmenttimeline.schemas.StoredStateSql;
+import com.shipmenttimeline.schemas.ColumnKind;
+import com.shipmenttimeline.schemas.QuarantineReason;
 import com.shipmenttimeline.schemas.RawEvents;
+import com.shipmenttimeline.schemas.StorageLimits;
+import com.shipmenttimeline.transforms.StorableValues;
 import com.shipmenttimeline.schemas.TimelineColumns;
 import com.shipmenttimeline.transforms.Enrichment;
 import com.shipmenttimeline.transforms.Outcome;
@@ -92,17 +96,21 @@ public final class TimelinePipeline {
     }
 
     /** The quarantined rows of a classified read, as {@code quarantined_events} rows. */
-    public static Dataset<Row> quarantineRows(Dataset<Row> classified, String runId, Instant at) {
+    public static Dataset<Row> quarantineRows(Dataset<Row> classified, String runId, Instant at, StorageLimits limits) {
         Dataset<Row> q = classified.filter(col(Outcome.COLUMN).isin((Object[]) quarantineOutcomes()));
+        // A quarantine row is stored whatever its values: text escaped and cut to the column, an id the warehouse
+        // cannot hold left null (the raw record keeps it), the detail only for a malformed row.
         return q.select(
                 lit(runId).as("run_id"),
                 col(Outcome.COLUMN).as("reason"),
-                col(RawEvents.SOURCE_FILE).as("source_file"),
-                col(RawEvents.RAW_RECORD).as("raw_record"),
-                col(RawEvents.EVENT_ID).as("event_id"),
-                col(RawEvents.SHIPMENT_ID).as("shipment_id"),
+                StorableValues.storableText(col(RawEvents.SOURCE_FILE), ColumnKind.TEXT, limits).as("source_file"),
+                StorableValues.storableText(col(RawEvents.RAW_RECORD), ColumnKind.TEXT, limits).as("raw_record"),
+                StorableValues.storableId(RawEvents.EVENT_ID, limits).as("event_id"),
+                StorableValues.storableId(RawEvents.SHIPMENT_ID, limits).as("shipment_id"),
                 col(RawEvents.EVENT_TIMESTAMP).as("event_timestamp"),
-                lit(Timestamp.from(at)).as("quarantined_at"));
+                lit(Timestamp.from(at)).as("quarantined_at"),
+                org.apache.spark.sql.functions.when(col(Outcome.COLUMN).equalTo(QuarantineReason.MALFORMED.name()), col(RawEvents.MALFORMED_DETAIL))
+                        .as("reason_detail"));
     }
 
     private static String[] quarantineOutcomes() {

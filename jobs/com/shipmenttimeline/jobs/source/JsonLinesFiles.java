@@ -2,10 +2,8 @@ package com.shipmenttimeline.jobs.source;
 
 import com.shipmenttimeline.schemas.RawEvents;
 import com.shipmenttimeline.transforms.JsonEventParser;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
@@ -34,11 +32,12 @@ import org.apache.spark.sql.SparkSession;
 final class JsonLinesFiles {
     private JsonLinesFiles() {}
 
-    static Dataset<Row> read(SparkSession spark, String[] paths) {
+    /** @param maxLineBytes a longer line is quarantined with its first {@link #KEPT_BYTES} bytes, never held whole */
+    static Dataset<Row> read(SparkSession spark, String[] paths, int maxLineBytes) {
         Conf conf = new Conf(spark.sparkContext().hadoopConfiguration());
         JsonEventParser parser = new JsonEventParser();
         int tasks = Math.max(1, Math.min(paths.length, spark.sparkContext().defaultParallelism() * 2));
-        FlatMapFunction<String, Row> lines = path -> new LineIterator(path, conf.get(), parser);
+        FlatMapFunction<String, Row> lines = path -> new LineIterator(path, conf.get(), parser, maxLineBytes);
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(Arrays.asList(paths), tasks).flatMap(lines);
         return spark.createDataFrame(rows, RawEvents.READ_SCHEMA);
     }
@@ -68,31 +67,45 @@ final class JsonLinesFiles {
         }
     }
 
-    /** Streams the parsed rows of one file, decompressing as it goes; closes the file at its end. */
+    /** How many bytes of a line over the limit its quarantine row keeps. */
+    static final int KEPT_BYTES = 1024;
+
+    /**
+     * Streams the parsed rows of one file, decompressing as it goes; closes the file at its end. Lines
+     * end at {@code \n} (a {@code \r} before it is dropped) and are decoded as strict UTF-8: a line
+     * that is not valid UTF-8, or longer than the limit, is a malformed row saying so (contract section
+     * 5: never a row silently changed, never a task out of memory).
+     */
     static final class LineIterator implements Iterator<Row> {
         private final String path;
-        private final BufferedReader reader;
+        private final InputStream in;
         private final JsonEventParser parser;
-        private String next;
+        private final int maxLineBytes;
+        private final java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT).onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        private byte[] buffer = new byte[8 * 1024];
+        private long lineNumber;
+        private Row next;
 
         /** Opens the file named by {@code path} (qualified the way Spark's file sources name files). */
-        LineIterator(String path, Configuration conf, JsonEventParser parser) throws IOException {
-            this(qualified(path, conf), open(path, conf), parser);
+        LineIterator(String path, Configuration conf, JsonEventParser parser, int maxLineBytes) throws IOException {
+            this(qualified(path, conf), open(path, conf), parser, maxLineBytes);
         }
 
-        LineIterator(String path, InputStream raw, JsonEventParser parser) throws IOException {
+        LineIterator(String path, InputStream raw, JsonEventParser parser, int maxLineBytes) throws IOException {
             this.path = path;
             this.parser = parser;
-            InputStream in = raw;
+            this.maxLineBytes = maxLineBytes;
+            InputStream stream = raw;
             if (path.toLowerCase(Locale.ROOT).endsWith(".gz")) {
                 try {
-                    in = new GZIPInputStream(in, 64 * 1024);
+                    stream = new GZIPInputStream(stream, 64 * 1024);
                 } catch (IOException e) {
                     raw.close();
                     throw new InputFileException(path, "not a gzip stream (" + e.getMessage() + ")", e);
                 }
             }
-            this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 64 * 1024);
+            this.in = new java.io.BufferedInputStream(stream, 64 * 1024);
             advance();
         }
 
@@ -111,15 +124,60 @@ final class JsonLinesFiles {
             }
         }
 
+        private final byte[] chunk = new byte[64 * 1024];
+        private int pos;
+        private int limit;
+
+        /** The next row: a parsed line, or a malformed one; null at the end of the file. */
         private void advance() {
             try {
-                String line;
-                do {
-                    line = reader.readLine();
-                } while (line != null && JsonEventParser.isBlankLine(line));
-                next = line;
-                if (line == null) {
-                    reader.close();
+                next = null;
+                while (next == null) {
+                    int length = 0;
+                    long total = 0;
+                    boolean ended = false;
+                    byte last = 0;
+                    while (!ended) {
+                        if (pos >= limit) {
+                            limit = in.read(chunk);
+                            pos = 0;
+                            if (limit <= 0) {
+                                limit = 0;
+                                break;
+                            }
+                        }
+                        int i = pos;
+                        while (i < limit && chunk[i] != '\n') {
+                            i++;
+                        }
+                        int n = i - pos;
+                        int room = (int) Math.min(n, Math.max(0, (long) maxLineBytes - length));
+                        if (room > 0) {
+                            if (length + room > buffer.length) {
+                                buffer = Arrays.copyOf(buffer, (int) Math.min(maxLineBytes, Math.max((long) buffer.length * 2, length + room)));
+                            }
+                            System.arraycopy(chunk, pos, buffer, length, room);
+                            length += room;
+                        }
+                        total += n;
+                        if (n > 0) {
+                            last = chunk[i - 1];
+                        }
+                        ended = i < limit;
+                        pos = ended ? i + 1 : i;
+                    }
+                    if (!ended && total == 0) {
+                        in.close();
+                        return;
+                    }
+                    lineNumber++;
+                    if (total > 0 && last == '\r') {
+                        if (total == length) {
+                            length--;
+                        }
+                        total--;
+                    }
+                    next = row(length, total);
                 }
             } catch (IOException e) {
                 closeQuietly();
@@ -127,9 +185,26 @@ final class JsonLinesFiles {
             }
         }
 
+        /** The row of a line of {@code total} bytes whose first {@code length} are in the buffer; null for a blank line. */
+        private Row row(int length, long total) {
+            if (total > maxLineBytes) {
+                String head = new String(buffer, 0, Math.min(length, KEPT_BYTES), StandardCharsets.UTF_8);
+                return JsonEventParser.malformed(head, path, "line " + lineNumber + " is " + total + " bytes, over timeline.validation.max-line-length ("
+                        + maxLineBytes + " bytes); its first " + Math.min(length, KEPT_BYTES) + " bytes are kept");
+            }
+            String line;
+            try {
+                line = decoder.reset().decode(java.nio.ByteBuffer.wrap(buffer, 0, length)).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                return JsonEventParser.malformed(new String(buffer, 0, length, StandardCharsets.UTF_8), path,
+                        "line " + lineNumber + " is not valid UTF-8 (" + e.getMessage() + "); the raw record shows each bad byte as U+FFFD");
+            }
+            return JsonEventParser.isBlankLine(line) ? null : parser.parse(line, path);
+        }
+
         private void closeQuietly() {
             try {
-                reader.close();
+                in.close();
             } catch (IOException ignored) {
                 // the read already failed; that is the error to report
             }
@@ -145,7 +220,7 @@ final class JsonLinesFiles {
             if (next == null) {
                 throw new NoSuchElementException();
             }
-            Row row = parser.parse(next, path);
+            Row row = next;
             advance();
             return row;
         }

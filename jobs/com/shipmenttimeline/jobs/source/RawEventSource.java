@@ -7,6 +7,8 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 
 import com.shipmenttimeline.schemas.RawEvents;
+import com.shipmenttimeline.schemas.StorageLimits;
+import com.shipmenttimeline.transforms.StorableValues;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.LocalDate;
@@ -32,10 +34,15 @@ import org.apache.spark.sql.SparkSession;
 public final class RawEventSource {
     private final SparkSession spark;
     private final String rawRoot;
+    private final StorageLimits limits;
+    private final int maxLineBytes;
 
-    public RawEventSource(SparkSession spark, String rawRoot) {
+    /** @param limits what the warehouse cannot store: a row with such a value reads as malformed ({@link StorableValues}) */
+    public RawEventSource(SparkSession spark, String rawRoot, StorageLimits limits, int maxLineBytes) {
         this.spark = spark;
         this.rawRoot = rawRoot;
+        this.limits = limits;
+        this.maxLineBytes = maxLineBytes;
     }
 
     public Path eventsRoot() {
@@ -180,7 +187,7 @@ public final class RawEventSource {
         if (json.length > 0) {
             out = out.unionByName(readJsonLines(json));
         }
-        return out;
+        return StorableValues.mark(out, limits);
     }
 
     private Dataset<Row> readParquet(String[] paths, java.time.Instant tooLateBefore, java.time.Instant futureAfter) {
@@ -190,7 +197,7 @@ public final class RawEventSource {
         if (futureAfter != null) {
             Column ts = col(RawEvents.EVENT_TIMESTAMP);
             Column mayBeQuarantined = missing(RawEvents.EVENT_ID).or(missing(RawEvents.SHIPMENT_ID)).or(missing(RawEvents.STATUS))
-                    .or(ts.isNull()).or(ts.gt(lit(java.sql.Timestamp.from(futureAfter))));
+                    .or(StorableValues.firstProblem(limits).isNotNull()).or(ts.isNull()).or(ts.gt(lit(java.sql.Timestamp.from(futureAfter))));
             if (tooLateBefore != null) {
                 mayBeQuarantined = mayBeQuarantined.or(ts.lt(lit(java.sql.Timestamp.from(tooLateBefore))));
             }
@@ -202,6 +209,7 @@ public final class RawEventSource {
                 .withColumn(RawEvents.RAW_RECORD, raw)
                 .withColumn(RawEvents.SOURCE_FILE, input_file_name())
                 .withColumn(RawEvents.MALFORMED, lit(false))
+                .withColumn(RawEvents.MALFORMED_DETAIL, lit(null).cast("string"))
                 .select(Arrays.stream(RawEvents.READ_SCHEMA.fieldNames()).map(c -> col(c)).toArray(Column[]::new));
     }
 
@@ -211,6 +219,6 @@ public final class RawEventSource {
 
     /** JSON Lines files, plain or gzip, streamed line by line ({@link JsonLinesFiles}). */
     private Dataset<Row> readJsonLines(String[] paths) {
-        return JsonLinesFiles.read(spark, paths);
+        return JsonLinesFiles.read(spark, paths, maxLineBytes);
     }
 }

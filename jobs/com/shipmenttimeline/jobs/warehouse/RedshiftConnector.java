@@ -34,7 +34,7 @@ public final class RedshiftConnector {
     /** How COPY reads it (Redshift's pattern; SS takes the fraction). */
     public static final String COPY_TIMEFORMAT = "YYYY-MM-DD HH:MI:SS";
     /** The connector's marker for a null in CSV (its default, stated so that COPY and our tests agree). */
-    public static final String CSV_NULL = "@NULL@";
+    public static final String CSV_NULL = com.shipmenttimeline.schemas.StorageLimits.REDSHIFT_NULL_MARKER;
 
     private final Settings.WarehouseSettings settings;
 

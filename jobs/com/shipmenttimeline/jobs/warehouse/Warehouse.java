@@ -88,6 +88,11 @@ public final class Warehouse implements AutoCloseable {
         };
     }
 
+    /** What this warehouse cannot store (quarantined, never staged). */
+    public com.shipmenttimeline.schemas.StorageLimits storageLimits() {
+        return com.shipmenttimeline.schemas.StorageLimits.of(ddl().dialect());
+    }
+
     public WarehouseDdl ddl() {
         return ddl;
     }

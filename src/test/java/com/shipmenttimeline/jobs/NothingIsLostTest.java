@@ -90,6 +90,41 @@ class NothingIsLostTest {
                 "an earlier as_of keeps its own, earlier cutoff");
     }
 
+    /**
+     * One NUL in one event id used to fail every incremental run from then on (PostgreSQL's COPY refuses
+     * the byte while staging the batch's keys): the good events of that file and of every later one never
+     * reached the view. Now the row is quarantined MALFORMED naming the column, and the rest goes in.
+     */
+    @Test
+    void aNulInAnEventIdIsQuarantinedAndStallsNothing() throws Exception {
+        Deployment d = deployment("nul-id");
+        feed(d, 0, 3);
+        d.base("--mode", "daily_base", "--as-of", at(3));
+        LocalDate day = LocalDate.parse("2025-07-04");
+        String ts = "2025-07-04T10:00:00Z";
+        d.raw.jsonLines(day, List.of(
+                "{\"event_id\":\"good-1\",\"shipment_id\":\"S0\",\"event_timestamp\":\"" + ts + "\",\"status\":\"IN_TRANSIT\"}",
+                "{\"event_id\":\"bad\\u0000id\",\"shipment_id\":\"S1\",\"event_timestamp\":\"" + ts + "\",\"status\":\"IN_TRANSIT\"}",
+                "{\"event_id\":\"raw-nul\",\"shipment_id\":\"S1\",\"event_timestamp\":\"" + ts + "\",\"status\":\"IN\u0000TRANSIT\"}"));
+        var first = d.incremental("--as-of", at(5));
+        d.raw.jsonLines(day, List.of("{\"event_id\":\"good-2\",\"shipment_id\":\"S2\",\"event_timestamp\":\"" + ts + "\",\"status\":\"DELIVERED\"}"));
+        d.incremental("--as-of", at(5));
+
+        assertEquals(1, first.batches().size());
+        d.assertExactlyOnce(EVENTS_BY_DAY * 3 + 2);
+        List<Map<String, Object>> q = TestWarehouse.query("SELECT reason, reason_detail, event_id, shipment_id, raw_record FROM "
+                + d.t("quarantined_events") + " ORDER BY raw_record");
+        assertEquals(2, q.size(), q.toString());
+        assertEquals("MALFORMED", q.get(0).get("reason"));
+        assertEquals("event_id holds a NUL character (U+0000), which the warehouse cannot store", q.get(0).get("reason_detail"));
+        assertEquals(null, q.get(0).get("event_id"), "an id the warehouse cannot store is left null; the raw record keeps it");
+        assertEquals("S1", q.get(0).get("shipment_id"));
+        assertTrue(((String) q.get(0).get("raw_record")).contains("bad\\u0000id"), q.get(0).toString());
+        assertEquals("MALFORMED", q.get(1).get("reason"), "a raw NUL byte is not JSON");
+        assertTrue(((String) q.get(1).get("raw_record")).contains("IN\\u0000TRANSIT"), "stored with the NUL written out: " + q.get(1));
+        d.assertEveryRunAddsUp();
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     static final int EVENTS_BY_DAY = 6;

@@ -29,12 +29,12 @@ public final class EventRows {
     public EventRows add(String eventId, String shipmentId, String eventTs, String eventType, String status, String locationId,
             String ingestedAt, String sourceFile) {
         rows.add(RowFactory.create(eventId, shipmentId, ts(eventTs), eventType, status, locationId, ts(ingestedAt),
-                "{\"event_id\":\"" + eventId + "\"}", sourceFile, false));
+                "{\"event_id\":\"" + eventId + "\"}", sourceFile, false, null));
         return this;
     }
 
     public EventRows malformed(String line) {
-        rows.add(RowFactory.create(null, null, null, null, null, null, null, line, "file:/f2.jsonl", true));
+        rows.add(RowFactory.create(null, null, null, null, null, null, null, line, "file:/f2.jsonl", true, null));
         return this;
     }
 

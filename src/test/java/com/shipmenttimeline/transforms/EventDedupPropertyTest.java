@@ -55,14 +55,14 @@ class EventDedupPropertyTest {
                 shipment = null;
             }
             if (r.nextInt(25) == 0) {
-                rows.add(RowFactory.create(null, null, null, null, null, null, null, "broken " + i, "file:/f.jsonl", true));
+                rows.add(RowFactory.create(null, null, null, null, null, null, null, "broken " + i, "file:/f.jsonl", true, null));
                 continue;
             }
             rows.add(RowFactory.create("e" + id, shipment, EventRows.ts("2025-07-0" + (2 + r.nextInt(3)) + "T0" + r.nextInt(3) + ":00:00Z"),
                     r.nextBoolean() ? "SCAN" : "ARRIVAL", r.nextInt(12) == 0 ? null : "S" + r.nextInt(3),
                     r.nextInt(3) == 0 ? null : "L" + r.nextInt(3),
                     r.nextInt(3) == 0 ? null : EventRows.ts("2025-07-05T0" + r.nextInt(3) + ":00:00Z"),
-                    "{\"row\":" + (r.nextInt(4) == 0 ? 0 : i) + "}", "file:/f" + r.nextInt(3) + ".parquet", false));
+                    "{\"row\":" + (r.nextInt(4) == 0 ? 0 : i) + "}", "file:/f" + r.nextInt(3) + ".parquet", false, null));
         }
         Dataset<Row> validated = EventValidation.apply(SharedSpark.get().createDataFrame(rows, RawEvents.READ_SCHEMA), AS_OF, TOLERANCE);
         List<String> global = marks(EventDedup.markDuplicates(validated));

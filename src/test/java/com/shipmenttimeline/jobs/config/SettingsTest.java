@@ -38,6 +38,30 @@ class SettingsTest {
         assertEquals(365, Settings.load(null, List.of(), env).retentionDays(), "the variable the EMR stack sets");
     }
 
+    /** The user goes into the Redshift JDBC URL: "etl&LogLevel=6" would set the driver's parameters. */
+    @Test
+    void aWarehouseUserThatIsNotAUserNameIsRefused() {
+        List<String> redshift = new java.util.ArrayList<>(com.shipmenttimeline.jobs.warehouse.RedshiftConnectorTest.REDSHIFT_OVERRIDES);
+        assertEquals("timeline_etl", Settings.load(null, redshift).warehouse().user());
+        for (String bad : List.of("\"etl&LogLevel=6\"", "\"etl;x\"", "\"1etl\"", "\"etl name\"")) {
+            List<String> o = new java.util.ArrayList<>(redshift);
+            o.add("warehouse.user=" + bad);
+            UsageException e = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class, () -> Settings.load(null, o), bad);
+            assertTrue(e.getMessage().startsWith("timeline.warehouse.user must be a user name"), e.getMessage());
+        }
+    }
+
+    @Test
+    void theLineLengthLimitIsASizeFromOneKibToOneGib() {
+        assertEquals(1 << 20, Settings.load(null, List.of()).maxLineBytes(), "1 MiB by default");
+        assertEquals(64 << 10, Settings.load(null, List.of("validation.max-line-length=64KiB")).maxLineBytes());
+        for (String bad : List.of("100", "2GiB", "lots")) {
+            UsageException e = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
+                    () -> Settings.load(null, List.of("validation.max-line-length=" + bad)), bad);
+            assertTrue(e.getMessage().startsWith("timeline.validation.max-line-length must be"), e.getMessage());
+        }
+    }
+
     @Test
     void precedenceIsCommandLineThenFileThenReference(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("my.conf");

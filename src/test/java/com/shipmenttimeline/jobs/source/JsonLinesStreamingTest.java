@@ -28,7 +28,7 @@ class JsonLinesStreamingTest {
     /** The child: streams the file, counts rows and prints the count. */
     public static void main(String[] args) throws Exception {
         long rows = 0;
-        JsonLinesFiles.LineIterator it = new JsonLinesFiles.LineIterator(args[0], new Configuration(), new JsonEventParser());
+        JsonLinesFiles.LineIterator it = new JsonLinesFiles.LineIterator(args[0], new Configuration(), new JsonEventParser(), 1 << 20);
         while (it.hasNext()) {
             it.next();
             rows++;

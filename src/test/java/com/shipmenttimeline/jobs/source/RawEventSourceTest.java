@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.shipmenttimeline.schemas.RawEvents;
+import com.shipmenttimeline.schemas.SqlDialect;
+import com.shipmenttimeline.schemas.StorageLimits;
 import com.shipmenttimeline.testing.SharedSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,7 +43,76 @@ class RawEventSourceTest {
     }
 
     private RawEventSource source() {
-        return new RawEventSource(SharedSpark.get(), raw.toString());
+        return new RawEventSource(SharedSpark.get(), raw.toString(), StorageLimits.of(SqlDialect.POSTGRES), 1 << 20);
+    }
+
+    /** Each malformed row's raw record and detail, by its first 12 characters. */
+    private static java.util.Map<String, String> malformedDetails(Dataset<Row> rows) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        for (Row r : rows.filter(org.apache.spark.sql.functions.col(RawEvents.MALFORMED)).collectAsList()) {
+            String rawRecord = r.getAs(RawEvents.RAW_RECORD);
+            out.put(rawRecord.substring(0, Math.min(12, rawRecord.length())), r.getAs(RawEvents.MALFORMED_DETAIL));
+        }
+        return out;
+    }
+
+    /** Contract section 5: a line over timeline.validation.max-line-length is quarantined with its first bytes, never held whole. */
+    @Test
+    void aLineOverTheLengthLimitIsMalformedWithItsFirstBytesAndTheRestOfTheFileIsRead() throws IOException {
+        Path d = day("2025-07-11");
+        String huge = "{\"event_id\":\"" + "x".repeat(5000) + "\"}";
+        Files.writeString(d.resolve("a.jsonl"), String.format(LINE, "a") + "\r\n" + huge + "\r\n" + String.format(LINE, "b"));
+        Dataset<Row> rows = new RawEventSource(SharedSpark.get(), raw.toString(), StorageLimits.of(SqlDialect.POSTGRES), 2048)
+                .read(source().listFrom(LocalDate.parse("2025-07-01")));
+        assertEquals(3, rows.count());
+        assertEquals(List.of("a", "b"), rows.filter("NOT _malformed").select("event_id").orderBy("event_id").collectAsList().stream()
+                .map(r -> r.getString(0)).toList(), "the lines around it, a CR before the newline dropped");
+        Row bad = rows.filter("_malformed").first();
+        assertEquals(1024, ((String) bad.getAs(RawEvents.RAW_RECORD)).length());
+        assertEquals("line 2 is 5015 bytes, over timeline.validation.max-line-length (2048 bytes); its first 1024 bytes are kept",
+                bad.getAs(RawEvents.MALFORMED_DETAIL));
+    }
+
+    /** Invalid UTF-8 used to become U+FFFD silently, so two distinct ids could collapse into one and a real event be dropped as a duplicate. */
+    @Test
+    void invalidUtf8IsMalformedNotReplaced() throws IOException {
+        Path d = day("2025-07-11");
+        byte[] good = String.format(LINE, "caf\u00e9").getBytes(StandardCharsets.UTF_8);
+        byte[] latin1 = String.format(LINE, "caf\u00e9").getBytes(StandardCharsets.ISO_8859_1);
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.write(good);
+        file.write('\n');
+        file.write(latin1);
+        file.write('\n');
+        Files.write(d.resolve("a.jsonl"), file.toByteArray());
+        Dataset<Row> rows = source().read(source().listFrom(LocalDate.parse("2025-07-01")));
+        assertEquals(List.of("caf\u00e9"), rows.filter("NOT _malformed").select("event_id").collectAsList().stream().map(r -> r.getString(0)).toList());
+        String detail = malformedDetails(rows).values().iterator().next();
+        assertTrue(detail.startsWith("line 2 is not valid UTF-8"), detail);
+    }
+
+    /** Contract section 5: a value the warehouse cannot store is malformed, naming the column and the limit, per dialect. */
+    @Test
+    void valuesTheWarehouseCannotStoreAreMalformedNamingTheColumnAndTheLimit() throws IOException {
+        Path d = day("2025-07-11");
+        Files.writeString(d.resolve("a.jsonl"), String.join("\n",
+                String.format(LINE, "ok"),
+                String.format(LINE, "nul\\u0000id"),
+                String.format(LINE, "long" + "\u00e9".repeat(130)), // 134 characters, 264 bytes
+                String.format(LINE, "@NULL@"),
+                "{\"event_id\":\"st\",\"shipment_id\":\"s1\",\"event_timestamp\":\"2025-07-11T10:00:00Z\",\"status\":\"@NULL@\"}"));
+        List<RawFile> files = source().listFrom(LocalDate.parse("2025-07-01"));
+        java.util.Map<String, String> postgres = malformedDetails(source().read(files));
+        assertEquals(java.util.Map.of("{\"event_id\":", "event_id holds a NUL character (U+0000), which the warehouse cannot store"), postgres,
+                "PostgreSQL stores all but the NUL");
+        Dataset<Row> redshift = new RawEventSource(SharedSpark.get(), raw.toString(), StorageLimits.of(SqlDialect.REDSHIFT), 1 << 20).read(files);
+        assertEquals(List.of("event_id holds a NUL character (U+0000), which the warehouse cannot store",
+                "event_id is 264 bytes in UTF-8, over the warehouse's VARCHAR(256)",
+                "event_id is @NULL@, the staging files' null marker",
+                "status is @NULL@, the staging files' null marker"),
+                redshift.filter("_malformed").select(RawEvents.MALFORMED_DETAIL).orderBy(RawEvents.MALFORMED_DETAIL).collectAsList().stream()
+                        .map(r -> r.getString(0)).sorted().toList());
+        assertEquals(1, redshift.filter("NOT _malformed").count());
     }
 
     @Test
