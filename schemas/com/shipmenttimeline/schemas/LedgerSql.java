@@ -154,11 +154,26 @@ public final class LedgerSql {
                 "lease_name", "lease_name");
     }
 
-    /** Takes the lease when it is free or lapsed; one row updated means taken. */
+    /**
+     * The warehouse's own clock, as a UTC timestamp without zone like every stored timestamp: the lease
+     * reads no other, so skew between the hosts that run the jobs cannot matter (contract section 5,
+     * "Failure"). PostgreSQL's {@code clock_timestamp()} is the moment of the call; Redshift's
+     * {@code GETDATE()} is the start of the statement, in UTC.
+     */
+    private String warehouseNow() {
+        return ddl.dialect() == SqlDialect.REDSHIFT ? "GETDATE()" : "CAST(clock_timestamp() AT TIME ZONE 'UTC' AS TIMESTAMP(6))";
+    }
+
+    /** The warehouse's clock plus the lease's TTL, a bound parameter {@code ttl_ms} in milliseconds. */
+    private String warehouseNowPlusTtl() {
+        return ddl.dialect() == SqlDialect.REDSHIFT ? "DATEADD(ms, ?, GETDATE())" : warehouseNow() + " + CAST(? AS DOUBLE PRECISION) * INTERVAL '1 millisecond'";
+    }
+
+    /** Takes the lease when it is free or lapsed by the warehouse's clock; one row updated means taken. */
     public WarehouseSql.Statement takeLease() {
-        return st("UPDATE " + t(WarehouseTables.LEASE) + " SET holder_run_id = ?, holder_process_type = ?, acquired_at = ?, expires_at = ?"
-                + " WHERE lease_name = ? AND (holder_run_id IS NULL OR expires_at < ?)",
-                "run_id", "process_type", "now", "expires_at", "lease_name", "now");
+        return st("UPDATE " + t(WarehouseTables.LEASE) + " SET holder_run_id = ?, holder_process_type = ?, acquired_at = " + warehouseNow()
+                + ", expires_at = " + warehouseNowPlusTtl() + " WHERE lease_name = ? AND (holder_run_id IS NULL OR expires_at < " + warehouseNow() + ")",
+                "run_id", "process_type", "ttl_ms", "lease_name");
     }
 
     public WarehouseSql.Statement leaseHolder() {
@@ -166,9 +181,15 @@ public final class LedgerSql {
                 "lease_name");
     }
 
+    /**
+     * Renews the lease only while this run holds it and it has not lapsed, by the warehouse's clock: one
+     * row updated, or the run has lost it. The commit's first statement (which also locks the row until
+     * the commit ends, so no other run can take it meanwhile), and the check before every lake write.
+     */
     public WarehouseSql.Statement renewLease() {
-        return st("UPDATE " + t(WarehouseTables.LEASE) + " SET expires_at = ? WHERE lease_name = ? AND holder_run_id = ?",
-                "expires_at", "lease_name", "run_id");
+        return st("UPDATE " + t(WarehouseTables.LEASE) + " SET expires_at = " + warehouseNowPlusTtl()
+                + " WHERE lease_name = ? AND holder_run_id = ? AND expires_at >= " + warehouseNow(),
+                "ttl_ms", "lease_name", "run_id");
     }
 
     public WarehouseSql.Statement releaseLease() {

@@ -72,6 +72,8 @@ public final class DailyBaseJob extends TimelineJob {
     private static final class LakeUndo {
         long base = -2;
         long incremental = -2;
+        /** The run's lease while it holds one: a restore is a lake write, fenced like the others. */
+        WarehouseLease lease;
     }
 
     public RunResult run(RunRequest request) {
@@ -99,7 +101,7 @@ public final class DailyBaseJob extends TimelineJob {
             }
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
             RuntimeException failure = e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
-            restoreLake(lake, undo);
+            restoreLake(lake, undo, undo.lease);
             run.auditFailure(record, failure);
             throw failure;
         }
@@ -160,7 +162,7 @@ public final class DailyBaseJob extends TimelineJob {
                 o -> o.byOutcome() + ", unknown locations " + o.unknownLocations());
         RunPoints.reached(RunPoints.AFTER_READ);
         Computed timeline = computeTimeline(run, pipeline, tagged, outcomes, w, record);
-        writeLake(run, lake, timeline.rows(), w, undo);
+        writeLake(run, lease, lake, timeline.rows(), w, undo);
         WarehouseSql.BaseStaging staging = new WarehouseSql.BaseStaging(run.staging("timeline"), run.staging("quarantine"),
                 run.staging("state"), run.staging("orphans"));
         run.log.run("stage warehouse rows", () -> {
@@ -203,10 +205,12 @@ public final class DailyBaseJob extends TimelineJob {
     }
 
     /** Replaces the window's partitions of the base table and clears the incremental table from the window start. */
-    private void writeLake(RunContext run, TimelineLake lake, Dataset<Row> timeline, Window w, LakeUndo undo) {
+    private void writeLake(RunContext run, WarehouseLease lease, TimelineLake lake, Dataset<Row> timeline, Window w, LakeUndo undo) {
         undo.base = lake.version(TimelineLake.BASE_TABLE);
         undo.incremental = lake.version(TimelineLake.INCREMENTAL_TABLE);
+        undo.lease = lease;
         run.log.run("write lake", () -> {
+            lease.check("write the lake");
             lake.keepStatisticsOf(TimelineLake.BASE_TABLE);
             lake.keepStatisticsOf(TimelineLake.INCREMENTAL_TABLE);
             lake.replaceBaseFrom(timeline, w.startDate());
@@ -220,9 +224,15 @@ public final class DailyBaseJob extends TimelineJob {
         return "rebuilt";
     }
 
-    private static void restoreLake(TimelineLake lake, LakeUndo undo) {
+    /**
+     * Puts the lake back after a failure, only while the run still holds the lease: a run that lost it
+     * must not restore over the new holder's writes; the next run's start finds the lake ahead of the
+     * warehouse and puts it back instead.
+     */
+    private static void restoreLake(TimelineLake lake, LakeUndo undo, WarehouseLease lease) {
         try {
             if (undo.base > -2) {
+                lease.check("restore the lake after its failure");
                 lake.restore(TimelineLake.BASE_TABLE, undo.base);
                 lake.restore(TimelineLake.INCREMENTAL_TABLE, undo.incremental);
             }

@@ -163,7 +163,7 @@ public final class IncrementalJob extends TimelineJob {
         s.run.log.run("replay: reset to " + from, () -> {
             warehouse.staging().createEmpty(orphans, StoredStateSql.SHIPMENT_COLUMNS);
             warehouse.transactions().inTransaction(c -> {
-                s.lease.assertHeld(c);
+                s.lease.fence(c);
                 Optional<Instant> before = warehouse.ledger().checkpoint(c);
                 int deleted = 0;
                 WarehouseSql sql = new WarehouseSql(warehouse.ddl());
@@ -178,6 +178,7 @@ public final class IncrementalJob extends TimelineJob {
                         .finish(RunRecord.SUCCEEDED, now, null));
                 return deleted;
             });
+            s.lease.check("delete the lake's incremental rows after " + from);
             new TimelineLake(spark, settings.paths().lake()).deleteIncrementalAfter(from);
         });
         // The shipments that lost rows are computed again even where no file brings their events back.
@@ -324,6 +325,7 @@ public final class IncrementalJob extends TimelineJob {
                 : rewritten(batch, pipeline, tagged, state, touched, windowStart.orElse(Instant.EPOCH), outcomes, batchKey, record, startedAt);
         TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
         batch.log.run("batch " + runId + ": write lake", () -> {
+            s.lease.check("write batch " + runId + " to the lake");
             lake.deleteEvents(c.replacedIds(), batchUuid(batchKey));
             lake.appendIncremental(c.rows(), c.rowCount(), batchAppId(batchKey), batchVersion(batchKey));
         });

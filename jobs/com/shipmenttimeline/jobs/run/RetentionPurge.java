@@ -62,14 +62,17 @@ final class RetentionPurge {
             LocalDate cutoffDate = cutoff.atZone(ZoneOffset.UTC).toLocalDate();
             Optional<Instant> oldest = run.warehouse.ledger().oldestTimelineEvent();
             if (oldest.isPresent() && oldest.get().isBefore(cutoff)) {
-                run.log.run("purge lake partitions before " + cutoffDate + " (retention)", () -> lake.purgeBefore(cutoffDate));
+                run.log.run("purge lake partitions before " + cutoffDate + " (retention)", () -> {
+                    lease.check("purge the lake before " + cutoffDate);
+                    lake.purgeBefore(cutoffDate);
+                });
             }
             String purging = run.staging("purging");
             String summaries = run.staging("purged");
             run.warehouse.staging().createEmpty(purging, StoredStateSql.SHIPMENT_COLUMNS);
             run.warehouse.staging().createEmpty(summaries, StoredStateSql.STATE_COLUMNS);
             run.log.run("purge warehouse rows (retention)", () -> run.warehouse.transactions().inTransaction(c -> {
-                lease.assertHeld(c);
+                lease.fence(c);
                 Map<StoredStateSql.Purged, Long> counts = new EnumMap<>(StoredStateSql.Purged.class);
                 for (StoredStateSql.Purged p : StoredStateSql.Purged.values()) {
                     counts.put(p, 0L);

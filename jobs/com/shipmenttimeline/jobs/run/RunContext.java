@@ -135,7 +135,7 @@ final class RunContext implements AutoCloseable {
         RunRecord.SparkFigures sparkFigures = usage.figures(); // before the transaction: it may wait for Spark's listener bus
         RunRecord[] done = new RunRecord[1];
         Committed result = log.run(stage, () -> warehouse.transactions().commitRun(w.record().runId(), c -> {
-            w.lease().assertHeld(c);
+            w.lease().fence(c);
             if (w.skipIfCommitted() && ledger().runSucceeded(c, w.record().runId())) {
                 return new Committed(Optional.empty(), null);
             }

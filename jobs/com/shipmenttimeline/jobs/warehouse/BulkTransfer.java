@@ -34,12 +34,27 @@ interface BulkTransfer {
             this.batchSize = batchSize;
         }
 
+        /**
+         * Each partition's COPY commits on its own connection, so a Spark task that is retried (or run twice
+         * by speculation) would stage its rows twice. The COPY's transaction first claims the partition in
+         * {@code <table>_parts} (its primary key): an attempt that finds it claimed by one that committed
+         * loads nothing (contract section 5: staging idempotent per task attempt).
+         */
         @Override
         public void append(Dataset<Row> rows, String qualifiedTable) {
+            String parts = qualifiedTable + "_parts";
+            Sql.execute(connections, "DROP TABLE IF EXISTS " + parts);
+            Sql.execute(connections, "CREATE TABLE " + parts + " (part INTEGER PRIMARY KEY)");
             String copy = WarehouseSql.copyFromStdin(qualifiedTable, java.util.List.of(rows.columns()));
+            String claim = "INSERT INTO " + parts + " (part) VALUES (?) ON CONFLICT DO NOTHING";
             String jdbcUrl = connections.url();
             Properties props = connections.copy();
-            rows.foreachPartition((ForeachPartitionFunction<Row>) it -> PgCopy.copy(jdbcUrl, props, copy, it));
+            try {
+                rows.foreachPartition((ForeachPartitionFunction<Row>) it -> PgCopy.copyOnce(jdbcUrl, props, claim,
+                        org.apache.spark.TaskContext.getPartitionId(), copy, it));
+            } finally {
+                Sql.execute(connections, "DROP TABLE IF EXISTS " + parts);
+            }
         }
 
         @Override

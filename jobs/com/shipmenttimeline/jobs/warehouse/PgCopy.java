@@ -17,7 +17,7 @@ import org.postgresql.copy.CopyIn;
  * Streams rows into PostgreSQL with {@code COPY ... FROM STDIN (FORMAT csv)}: strings always
  * quoted (so an empty string stays distinct from NULL, which is an unquoted empty field),
  * timestamps as UTC wall time with microseconds (the columns are {@code TIMESTAMP} without zone,
- * holding UTC), numbers and booleans as text. One COPY per call: it loads all of it or nothing.
+ * holding UTC), numbers and booleans as text. One COPY per task attempt, in a transaction that claims its partition first: it loads all of it or nothing, and once.
  */
 final class PgCopy {
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
@@ -25,29 +25,49 @@ final class PgCopy {
 
     private PgCopy() {}
 
-    static long copy(String url, Properties props, String copySql, Iterator<Row> rows) throws SQLException {
+    /**
+     * One task attempt's COPY, in one transaction that first claims {@code partition} with {@code claimSql}
+     * (an INSERT that adds no row when the partition is claimed already): when an earlier attempt of the
+     * same partition committed, nothing is loaded and -1 is returned. A concurrent attempt waits on the
+     * claim's key until the other commits or rolls back.
+     */
+    static long copyOnce(String url, Properties props, String claimSql, int partition, String copySql, Iterator<Row> rows) throws SQLException {
         if (!rows.hasNext()) {
             return 0;
         }
         try (Connection c = DriverManager.getConnection(url, props)) {
-            CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
-            try {
-                StringBuilder buf = new StringBuilder(FLUSH_BYTES + 4096);
-                while (rows.hasNext()) {
-                    line(rows.next(), buf);
-                    if (buf.length() >= FLUSH_BYTES) {
-                        byte[] b = buf.toString().getBytes(StandardCharsets.UTF_8);
-                        in.writeToCopy(b, 0, b.length);
-                        buf.setLength(0);
-                    }
+            c.setAutoCommit(false);
+            try (java.sql.PreparedStatement claim = c.prepareStatement(claimSql)) {
+                claim.setInt(1, partition);
+                if (claim.executeUpdate() == 0) {
+                    c.rollback();
+                    return -1;
                 }
-                byte[] b = buf.toString().getBytes(StandardCharsets.UTF_8);
-                in.writeToCopy(b, 0, b.length);
-                return in.endCopy();
-            } finally {
-                if (in.isActive()) {
-                    in.cancelCopy();
+            }
+            long n = copyOn(c, copySql, rows);
+            c.commit();
+            return n;
+        }
+    }
+
+    private static long copyOn(Connection c, String copySql, Iterator<Row> rows) throws SQLException {
+        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
+        try {
+            StringBuilder buf = new StringBuilder(FLUSH_BYTES + 4096);
+            while (rows.hasNext()) {
+                line(rows.next(), buf);
+                if (buf.length() >= FLUSH_BYTES) {
+                    byte[] b = buf.toString().getBytes(StandardCharsets.UTF_8);
+                    in.writeToCopy(b, 0, b.length);
+                    buf.setLength(0);
                 }
+            }
+            byte[] b = buf.toString().getBytes(StandardCharsets.UTF_8);
+            in.writeToCopy(b, 0, b.length);
+            return in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
             }
         }
     }

@@ -16,9 +16,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serialises the runs that write the timeline: one row in {@code timeline_lease} names the holder
- * and when its hold expires. The holder renews it while it works; a crashed holder's lease lapses
- * after the TTL. The commit transaction checks the holder again ({@link #assertHeld}), so a run
- * whose lease lapsed cannot commit over another's.
+ * and when its hold expires, both by the warehouse's own clock (no host's clock is read, so skew
+ * between hosts cannot matter). The holder renews it while it works; a crashed or stalled holder's
+ * lease lapses after the TTL and another run may take it. The lease is fenced (contract section 5,
+ * "Failure"): the commit's first statement renews it only if this run still holds it unlapsed
+ * ({@link #fence(Connection)}: one row, or the run fails and commits nothing), and so does the check
+ * before every lake write and restore ({@link #check}), so a run that lost the lease changes nothing
+ * in the warehouse or the lake from then on.
  */
 public final class WarehouseLease implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WarehouseLease.class);
@@ -76,7 +80,6 @@ public final class WarehouseLease implements AutoCloseable {
 
     /** One try, safe to repeat: a try whose answer was lost left this run the holder, which the next try sees. */
     private String takeOnce(String processType) throws SQLException {
-        Instant now = clock.instant();
         try (Connection c = warehouse.connect()) {
             c.setAutoCommit(true);
             try {
@@ -84,7 +87,7 @@ public final class WarehouseLease implements AutoCloseable {
             } catch (SQLException raced) {
                 // Another run inserted the row at the same moment: fine, it exists now.
             }
-            if (Sql.update(c, sql.takeLease(), Map.of("run_id", runId, "process_type", processType, "now", now, "expires_at", now.plus(ttl),
+            if (Sql.update(c, sql.takeLease(), Map.of("run_id", runId, "process_type", processType, "ttl_ms", ttl.toMillis(),
                     "lease_name", NAME)) == 1) {
                 LOG.info("lease: run {} holds the timeline lease", runId);
                 return null;
@@ -111,19 +114,48 @@ public final class WarehouseLease implements AutoCloseable {
 
     private void renew() {
         try (Connection c = warehouse.connect()) {
-            if (Sql.update(c, sql.renewLease(), Map.of("expires_at", clock.instant().plus(ttl), "lease_name", NAME, "run_id", runId)) != 1) {
-                LOG.warn("lease: run {} no longer holds the timeline lease; its commit will be refused", runId);
+            if (!renewed(c)) {
+                LOG.warn("lease: run {} no longer holds the timeline lease; it will commit and write nothing", runId);
             }
         } catch (SQLException e) {
             LOG.warn("lease: renewal failed: {}", e.getMessage());
         }
     }
 
-    /** Inside the commit transaction: fails unless this run still holds the lease. */
-    public void assertHeld(Connection c) throws SQLException {
-        List<String> holder = Sql.rows(c, sql.leaseHolder(), Map.of("lease_name", NAME), rs -> rs.getString(1));
-        if (holder.isEmpty() || !runId.equals(holder.get(0))) {
-            throw new SQLException("run " + runId + " lost the timeline lease before its commit");
+    private boolean renewed(Connection c) throws SQLException {
+        return Sql.update(c, sql.renewLease(), Map.of("ttl_ms", ttl.toMillis(), "lease_name", NAME, "run_id", runId)) == 1;
+    }
+
+    /**
+     * The first statement of a commit transaction: renews the lease only if this run still holds it,
+     * unlapsed by the warehouse's clock, and locks its row until the transaction ends; else fails.
+     */
+    public void fence(Connection c) throws SQLException {
+        if (!renewed(c)) {
+            throw new SQLException("run " + runId + " lost the timeline lease (it lapsed, or another run holds it) before its commit; it commits nothing");
+        }
+    }
+
+    /**
+     * Before a lake write or restore: renews the lease if this run still holds it, or fails the run so
+     * that it writes nothing more ({@code what} names the write, for the error).
+     */
+    public void check(String what) {
+        try (Connection c = warehouse.connect()) {
+            c.setAutoCommit(true);
+            if (!renewed(c)) {
+                throw new WarehouseException("run " + runId + " lost the timeline lease (it lapsed, or another run holds it) before it would "
+                        + what + "; it writes nothing more", null);
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot check the timeline lease before it would " + what, e);
+        }
+    }
+
+    /** Stops renewing, as a stalled JVM would (a long GC pause, a slow COPY): for the tests of the fence. */
+    public void stopRenewing() {
+        if (renewer != null) {
+            renewer.shutdownNow();
         }
     }
 

@@ -56,4 +56,34 @@ class PgCopyTest {
         assertEquals(-0.000001, (Double) max.get("d"));
         assertEquals(false, max.get("b"));
     }
+
+    /**
+     * Each partition's COPY commits on its own: a Spark task that runs again (a retry after a lost
+     * executor, speculation) used to stage its rows a second time. Two attempts of partition 0 here,
+     * the second finding the first's claim committed: it loads nothing.
+     */
+    @Test
+    void aRetriedTaskAttemptStagesItsRowsOnce() throws Exception {
+        String schema = TestWarehouse.freshSchema();
+        TestWarehouse.execute("CREATE SCHEMA " + schema);
+        TestWarehouse.execute("CREATE TABLE " + schema + ".stg_t (s TEXT)");
+        TestWarehouse.execute("CREATE TABLE " + schema + ".stg_t_parts (part INTEGER PRIMARY KEY)");
+        String copy = com.shipmenttimeline.schemas.WarehouseSql.copyFromStdin(schema + ".stg_t", List.of("s"));
+        String claim = "INSERT INTO " + schema + ".stg_t_parts (part) VALUES (?) ON CONFLICT DO NOTHING";
+        java.util.Properties none = new java.util.Properties();
+        StructType type = new StructType().add("s", DataTypes.StringType);
+        List<Row> rows = List.of(new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[] {"a"}, type),
+                new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[] {"b"}, type));
+        assertEquals(2, PgCopy.copyOnce(TestWarehouse.jdbcUrl(), none, claim, 0, copy, rows.iterator()));
+        assertEquals(-1, PgCopy.copyOnce(TestWarehouse.jdbcUrl(), none, claim, 0, copy, rows.iterator()), "the retried attempt");
+        assertEquals(2, PgCopy.copyOnce(TestWarehouse.jdbcUrl(), none, claim, 1, copy, rows.iterator()), "another partition");
+        assertEquals(4, TestWarehouse.count("SELECT count(*) FROM " + schema + ".stg_t"));
+
+        // Through the staging API, the claims table comes and goes with the load.
+        try (Warehouse w = TestWarehouse.open(schema)) {
+            w.staging().stage(SharedSpark.get().createDataFrame(rows, type).repartition(2), "stg_u", List.of(new TableColumn("s", ColumnKind.TEXT, true)));
+        }
+        assertEquals(2, TestWarehouse.count("SELECT count(*) FROM " + schema + ".stg_u"));
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + schema + "' AND table_name = 'stg_u_parts'"));
+    }
 }
