@@ -166,6 +166,69 @@ public final class TimelineLake {
         }
     }
 
+    /** The session setting Delta writes into each commit's {@code userMetadata}. */
+    static final String USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
+    /** How a base run's (or backfill's) lake commits are tagged: the prefix, then the run id. */
+    public static final String BASE_RUN_TAG = "shipment-timeline base run ";
+    /** How an incremental batch's lake commits are tagged: the prefix, then the batch's run id. */
+    public static final String INCREMENTAL_RUN_TAG = "shipment-timeline incremental run ";
+
+    /**
+     * Runs lake writes with every Delta commit they make tagged ({@code userMetadata}), so that a later
+     * run can tell whose they were ({@link #uncommittedBaseVersions}); the session's setting is put back
+     * after (a notebook's session may have its own).
+     */
+    public void writingAs(String tag, Runnable writes) {
+        String was = spark.conf().get(USER_METADATA, null);
+        spark.conf().set(USER_METADATA, tag);
+        try {
+            writes.run();
+        } finally {
+            if (was == null) {
+                spark.conf().unset(USER_METADATA);
+            } else {
+                spark.conf().set(USER_METADATA, was);
+            }
+        }
+    }
+
+    /**
+     * A table's newest commits that a base run made and the warehouse never committed (contract
+     * section 5: nothing stored is lost, nothing duplicated): read newest first, while each commit is
+     * tagged by a base run that {@code committed} denies. Returns the version to restore to (the one
+     * before the oldest of them), or -1 when the table is not ahead. An untagged commit, a committed
+     * run's, a restore, or an incremental batch's (which Delta's transaction ids make idempotent when
+     * Spark runs the batch again, and which RESTORE would not undo: it keeps transaction ids) ends the walk.
+     *
+     * @return empty when the table is not ahead; else the version to restore to, -1 when the table's
+     *     every version is such a run's (then {@link #putBack} empties it)
+     */
+    public java.util.OptionalLong uncommittedBaseVersions(String table, java.util.function.Predicate<String> committed) {
+        if (!DeltaTable.isDeltaTable(spark, path(table))) {
+            return java.util.OptionalLong.empty();
+        }
+        java.util.OptionalLong restoreTo = java.util.OptionalLong.empty();
+        for (Row r : DeltaTable.forPath(spark, path(table)).history(50).select("version", "userMetadata").orderBy(col("version").desc())
+                .collectAsList()) {
+            String tag = r.isNullAt(1) ? null : r.getString(1);
+            if (tag == null || !tag.startsWith(BASE_RUN_TAG) || committed.test(tag.substring(BASE_RUN_TAG.length()))) {
+                break;
+            }
+            restoreTo = java.util.OptionalLong.of(r.getLong(0) - 1);
+        }
+        return restoreTo;
+    }
+
+    /** Puts a table back to {@code version}; -1 empties it (its first version was a run that never committed). */
+    public void putBack(String table, long version) {
+        DeltaTable t = DeltaTable.forPath(spark, path(table));
+        if (version < 0) {
+            t.delete();
+        } else {
+            t.restoreToVersion(version);
+        }
+    }
+
     /** Puts a table back to an earlier version: a failed run leaves the lake as it found it. */
     public void restore(String table, long version) {
         if (version >= 0 && version(table) > version) {

@@ -97,7 +97,7 @@ public final class DailyBaseJob extends TimelineJob {
         try (run; WarehouseLease lease = lease(w.runId(), w.type())) {
             committed = leased(run, lease, request, w, record, lake, undo);
             if (w.type() == ProcessType.DAILY_BASE) {
-                RetentionPurge.run(run, lease, lake, w.asOf()); // its own transaction; a failure of it is logged, the commit stands
+                RetentionPurge.run(run, w.runId(), lease, lake, w.asOf()); // its own transaction; a failure of it is logged, the commit stands
             }
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
             RuntimeException failure = e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
@@ -142,6 +142,7 @@ public final class DailyBaseJob extends TimelineJob {
     private RunRecord leased(RunContext run, WarehouseLease lease, RunRequest request, Window w, RunRecord.Builder record, TimelineLake lake,
             LakeUndo undo) {
         warehouse.staging().dropLeftovers();
+        LakeRecovery.run(run, lease, lake);
         RawEventSource source = new RawEventSource(spark, settings.paths().raw(), warehouse.storageLimits(), settings.maxLineBytes());
         Intake intake = new Intake(spark, warehouse, source, settings.futureTolerance());
         intake.checkBackfillEnd(request.to(), w.asOf());
@@ -211,10 +212,12 @@ public final class DailyBaseJob extends TimelineJob {
         undo.lease = lease;
         run.log.run("write lake", () -> {
             lease.check("write the lake");
-            lake.keepStatisticsOf(TimelineLake.BASE_TABLE);
-            lake.keepStatisticsOf(TimelineLake.INCREMENTAL_TABLE);
-            lake.replaceBaseFrom(timeline, w.startDate());
-            lake.deleteFrom(TimelineLake.INCREMENTAL_TABLE, w.startDate());
+            lake.writingAs(TimelineLake.BASE_RUN_TAG + w.runId(), () -> {
+                lake.keepStatisticsOf(TimelineLake.BASE_TABLE);
+                lake.keepStatisticsOf(TimelineLake.INCREMENTAL_TABLE);
+                lake.replaceBaseFrom(timeline, w.startDate());
+                lake.deleteFrom(TimelineLake.INCREMENTAL_TABLE, w.startDate());
+            });
         });
         RunPoints.reached(RunPoints.AFTER_LAKE_WRITE);
     }

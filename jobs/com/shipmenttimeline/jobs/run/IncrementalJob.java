@@ -136,6 +136,7 @@ public final class IncrementalJob extends TimelineJob {
         Stream stream;
         try (run; WarehouseLease lease = lease(runId, ProcessType.INCREMENTAL)) {
             warehouse.staging().dropLeftovers();
+            LakeRecovery.run(run, lease, new TimelineLake(spark, settings.paths().lake()));
             stream = new Stream(run, lease, asOf);
             if (request.replayFrom().isPresent()) {
                 replay(stream, runId, request.replayFrom().get());
@@ -179,7 +180,8 @@ public final class IncrementalJob extends TimelineJob {
                 return deleted;
             });
             s.lease.check("delete the lake's incremental rows after " + from);
-            new TimelineLake(spark, settings.paths().lake()).deleteIncrementalAfter(from);
+            TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
+            lake.writingAs(TimelineLake.INCREMENTAL_RUN_TAG + runId, () -> lake.deleteIncrementalAfter(from));
         });
         // The shipments that lost rows are computed again even where no file brings their events back.
         Set<String> lostRows = new TreeSet<>();
@@ -326,8 +328,10 @@ public final class IncrementalJob extends TimelineJob {
         TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
         batch.log.run("batch " + runId + ": write lake", () -> {
             s.lease.check("write batch " + runId + " to the lake");
-            lake.deleteEvents(c.replacedIds(), batchUuid(batchKey));
-            lake.appendIncremental(c.rows(), c.rowCount(), batchAppId(batchKey), batchVersion(batchKey));
+            lake.writingAs(TimelineLake.INCREMENTAL_RUN_TAG + runId, () -> {
+                lake.deleteEvents(c.replacedIds(), batchUuid(batchKey));
+                lake.appendIncremental(c.rows(), c.rowCount(), batchAppId(batchKey), batchVersion(batchKey));
+            });
         });
         RunPoints.reached(RunPoints.AFTER_LAKE_WRITE);
         List<WarehouseSql.Statement> statements = stageRows(batch, tagged, c, touched, record, startedAt);

@@ -51,7 +51,7 @@ final class RetentionPurge {
     }
 
     /** Purges the lake, then the warehouse; nothing when retention is off; a failure is logged, never thrown. */
-    static void run(RunContext run, WarehouseLease lease, TimelineLake lake, Instant asOf) {
+    static void run(RunContext run, String runId, WarehouseLease lease, TimelineLake lake, Instant asOf) {
         if (!run.settings.retains()) {
             return;
         }
@@ -64,7 +64,7 @@ final class RetentionPurge {
             if (oldest.isPresent() && oldest.get().isBefore(cutoff)) {
                 run.log.run("purge lake partitions before " + cutoffDate + " (retention)", () -> {
                     lease.check("purge the lake before " + cutoffDate);
-                    lake.purgeBefore(cutoffDate);
+                    lake.writingAs(TimelineLake.BASE_RUN_TAG + runId, () -> lake.purgeBefore(cutoffDate));
                 });
             }
             String purging = run.staging("purging");

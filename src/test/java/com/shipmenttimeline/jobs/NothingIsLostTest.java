@@ -125,6 +125,45 @@ class NothingIsLostTest {
         d.assertEveryRunAddsUp();
     }
 
+    /**
+     * A base run that loses its lease after its lake write may not restore the lake (the new holder may
+     * have written it), so the lake is ahead of the warehouse: the next run, an incremental one here,
+     * puts it back before it writes, and the lake holds the warehouse's rows after it and after the
+     * next base run. (Before, the incremental run appended beside the dead run's base rows.)
+     */
+    @Test
+    void aLakeLeftAheadOfTheWarehouseIsPutBackByTheNextRun() throws Exception {
+        Deployment d = deployment("lake-ahead");
+        feed(d, 0, 3);
+        d.base("--mode", "daily_base", "--as-of", at(3));
+        feed(d, 3, 5);
+        d.incremental("--as-of", at(5));
+        IncrementalJobTest.assertLakeHoldsTheWarehouseRows(d);
+        String lease = d.t("timeline_lease");
+        com.shipmenttimeline.jobs.run.RunPoints.install(point -> {
+            if (point.equals(com.shipmenttimeline.jobs.run.RunPoints.AFTER_LAKE_WRITE)) {
+                TestWarehouse.execute("UPDATE " + lease + " SET holder_run_id = 'another-run', expires_at = now() + interval '1 hour'");
+                throw new IllegalStateException("the run stalls and dies after its lake write");
+            }
+        });
+        try {
+            assertThrows(IllegalStateException.class, () -> d.base("--mode", "daily_base", "--as-of", at(5)));
+        } finally {
+            com.shipmenttimeline.jobs.run.RunPoints.install(null);
+        }
+        assertThrows(AssertionError.class, () -> IncrementalJobTest.assertLakeHoldsTheWarehouseRows(d),
+                "the lake is ahead: the dead run could not put it back without the lease");
+        TestWarehouse.execute("UPDATE " + lease + " SET holder_run_id = NULL");
+
+        feed(d, 5, 6);
+        d.incremental("--as-of", at(6));
+        IncrementalJobTest.assertLakeHoldsTheWarehouseRows(d);
+        d.base("--mode", "daily_base", "--as-of", at(6));
+        IncrementalJobTest.assertLakeHoldsTheWarehouseRows(d);
+        d.assertExactlyOnce(EVENTS_BY_DAY * 6);
+        d.assertEveryRunAddsUp();
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     static final int EVENTS_BY_DAY = 6;
