@@ -20,6 +20,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -31,8 +32,34 @@ class CrashRecoveryTest {
     static final long DAY = IncrementalJobTest.DAY;
     static final long D0 = IncrementalJobTest.D0;
 
+    /**
+     * Every kill point for the plain incremental batch; for the batch that rewrites rows and for the base
+     * run, CI kills at the points where their own writes stand between the lake and the warehouse (the
+     * chaos test kills at random moments besides), and {@code -Dtimeline.test.all-kill-points=true} (bench/reliability)
+     * at all five.
+     */
+    static java.util.stream.Stream<String> rewritingBatchPoints() {
+        return Boolean.getBoolean("timeline.test.all-kill-points") ? ALL_POINTS.stream()
+                : java.util.stream.Stream.of(FaultInjection.AFTER_LAKE_WRITE, FaultInjection.IN_TRANSACTION);
+    }
+
+    static java.util.stream.Stream<String> basePoints() {
+        return Boolean.getBoolean("timeline.test.all-kill-points") ? ALL_POINTS.stream()
+                : java.util.stream.Stream.of(FaultInjection.AFTER_LAKE_WRITE, FaultInjection.IN_TRANSACTION, FaultInjection.AFTER_COMMIT);
+    }
+
+    private static final List<String> ALL_POINTS = List.of(FaultInjection.AFTER_READ, FaultInjection.AFTER_LAKE_WRITE,
+            FaultInjection.BEFORE_COMMIT, FaultInjection.IN_TRANSACTION, FaultInjection.AFTER_COMMIT);
+
     /** Runs the launcher in a child JVM, as spark-submit would, optionally halting at a crash point. */
     static int launch(IncrementalJobTest.Deployment d, String crashAt, String... args) throws Exception {
+        Process p = start(d, crashAt, d.schema + "-" + (crashAt == null ? "restart" : crashAt), args);
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the child run finished");
+        return p.exitValue();
+    }
+
+    /** Starts the launcher in a child JVM (its output in target/crash-logs/{@code logName}.log); the caller waits or kills it. */
+    static Process start(IncrementalJobTest.Deployment d, String crashAt, String logName, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx1g");
@@ -54,11 +81,9 @@ class CrashRecoveryTest {
         // The killed run's lease lapses quickly here; the restart waits for that.
         cmd.add("warehouse.lease.ttl=3s");
         cmd.add("warehouse.lease.wait=30s");
-        File log = Path.of("target", "crash-logs", d.schema + "-" + (crashAt == null ? "restart" : crashAt) + ".log").toFile();
+        File log = Path.of("target", "crash-logs", logName + ".log").toFile();
         log.getParentFile().mkdirs();
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the child run finished");
-        return p.exitValue();
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
     }
 
     @ParameterizedTest(name = "killed {0}")
@@ -112,8 +137,7 @@ class CrashRecoveryTest {
      * uninterrupted run's field by field, and the lake holds exactly the warehouse's rows.
      */
     @ParameterizedTest(name = "killed {0}")
-    @ValueSource(strings = {FaultInjection.AFTER_READ, FaultInjection.AFTER_LAKE_WRITE, FaultInjection.BEFORE_COMMIT,
-        FaultInjection.IN_TRANSACTION, FaultInjection.AFTER_COMMIT})
+    @MethodSource("rewritingBatchPoints")
     void aKilledBatchThatRewritesRowsRecoversWithNothingLostOrDoubled(String point, @TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment killed = new IncrementalJobTest.Deployment(dir.resolve("killed"));
         IncrementalJobTest.Deployment clean = new IncrementalJobTest.Deployment(dir.resolve("clean"));
@@ -153,8 +177,7 @@ class CrashRecoveryTest {
     }
 
     @ParameterizedTest(name = "killed {0}")
-    @ValueSource(strings = {FaultInjection.AFTER_READ, FaultInjection.AFTER_LAKE_WRITE, FaultInjection.BEFORE_COMMIT,
-        FaultInjection.IN_TRANSACTION, FaultInjection.AFTER_COMMIT})
+    @MethodSource("basePoints")
     void aKilledBaseRunRecoversToWhatAnUninterruptedRunGives(String point, @TempDir Path dir) throws Exception {
         IncrementalJobTest.Deployment killed = new IncrementalJobTest.Deployment(dir.resolve("killed"));
         IncrementalJobTest.Deployment clean = new IncrementalJobTest.Deployment(dir.resolve("clean"));
