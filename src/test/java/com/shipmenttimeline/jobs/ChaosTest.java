@@ -46,7 +46,7 @@ class ChaosTest {
         Random r = new Random(seed);
         Deployment d = new Deployment(Files.createTempDirectory(Path.of("target"), "chaos"));
         d.raw.reference(12, Instant.parse("2025-07-06T00:00:00Z"));
-        d.extra.add("warehouse.lease.ttl=3s");
+        d.extra.add("warehouse.lease.ttl=30s"); // the in-process runs at the end: a killed child's lease lapses in 3 s
         d.extra.add("warehouse.lease.wait=60s");
 
         // Every send of every event, in the order the files land: an event reaches ingest minutes to a day and
@@ -79,8 +79,8 @@ class ChaosTest {
             if (round == 0 || action < 3) {
                 outcomes.merge(child(d, r, "base", round, "--mode", "daily_base", "--as-of", AS_OF), 1, Integer::sum);
             } else if (action < 7) {
-                Process a = CrashRecoveryTest.start(d, null, d.schema + "-r" + round + "a", "--mode", "incremental", "--as-of", AS_OF);
-                Process b = CrashRecoveryTest.start(d, null, d.schema + "-r" + round + "b", "--mode", "incremental", "--as-of", AS_OF);
+                Process a = CrashRecoveryTest.start(d, null, d.schema + "-r" + round + "a", "3s", "--mode", "incremental", "--as-of", AS_OF);
+                Process b = CrashRecoveryTest.start(d, null, d.schema + "-r" + round + "b", "3s", "--mode", "incremental", "--as-of", AS_OF);
                 for (Process p : List.of(a, b)) {
                     outcomes.merge("two at once: " + finish(p, r.nextInt(4) == 0 ? killAfter(r) : -1), 1, Integer::sum);
                 }
@@ -92,7 +92,6 @@ class ChaosTest {
                     + checkpoint + " to " + now);
             checkpoint = now;
         }
-        d.extra.add("warehouse.lease.ttl=30s");
         d.incremental("--as-of", AS_OF);
         d.base("--mode", "daily_base", "--as-of", AS_OF);
 
@@ -115,7 +114,7 @@ class ChaosTest {
 
     /** One run in a child JVM, killed (SIGKILL) at a random moment one time in three; what came of it. */
     private static String child(Deployment d, Random r, String kind, int round, String... args) throws Exception {
-        Process p = CrashRecoveryTest.start(d, null, d.schema + "-r" + round, args);
+        Process p = CrashRecoveryTest.start(d, null, d.schema + "-r" + round, "3s", args);
         return kind + ": " + finish(p, r.nextInt(3) == 0 ? killAfter(r) : -1);
     }
 

@@ -53,13 +53,15 @@ class CrashRecoveryTest {
 
     /** Runs the launcher in a child JVM, as spark-submit would, optionally halting at a crash point. */
     static int launch(IncrementalJobTest.Deployment d, String crashAt, String... args) throws Exception {
-        Process p = start(d, crashAt, d.schema + "-" + (crashAt == null ? "restart" : crashAt), args);
+        // The killed run's lease lapses quickly here, so the restart does not wait long for it; the restart's
+        // own lease is longer, so that a renewal late on a busy machine does not lose it.
+        Process p = start(d, crashAt, d.schema + "-" + (crashAt == null ? "restart" : crashAt), crashAt == null ? "20s" : "3s", args);
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the child run finished");
         return p.exitValue();
     }
 
     /** Starts the launcher in a child JVM (its output in target/crash-logs/{@code logName}.log); the caller waits or kills it. */
-    static Process start(IncrementalJobTest.Deployment d, String crashAt, String logName, String... args) throws Exception {
+    static Process start(IncrementalJobTest.Deployment d, String crashAt, String logName, String leaseTtl, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx1g");
@@ -78,8 +80,7 @@ class CrashRecoveryTest {
             cmd.add(o);
         }
         cmd.addAll(TestWarehouse.overrides(d.schema).stream().map(o -> o.replace("\"", "")).toList());
-        // The killed run's lease lapses quickly here; the restart waits for that.
-        cmd.add("warehouse.lease.ttl=3s");
+        cmd.add("warehouse.lease.ttl=" + leaseTtl);
         cmd.add("warehouse.lease.wait=30s");
         File log = Path.of("target", "crash-logs", logName + ".log").toFile();
         log.getParentFile().mkdirs();
