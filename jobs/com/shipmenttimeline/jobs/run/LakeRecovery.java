@@ -18,6 +18,14 @@ final class LakeRecovery {
     private LakeRecovery() {}
 
     static void run(RunContext run, WarehouseLease lease, TimelineLake lake) {
+        try {
+            putBack(run, lease, lake);
+        } catch (Exception e) { // Delta and s3a throw checked exceptions (an unreachable lake's IOException) undeclared
+            throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot read the lake's history: " + e.getMessage(), e);
+        }
+    }
+
+    private static void putBack(RunContext run, WarehouseLease lease, TimelineLake lake) {
         for (String table : List.of(TimelineLake.BASE_TABLE, TimelineLake.INCREMENTAL_TABLE)) {
             OptionalLong to = lake.uncommittedBaseVersions(table, runId -> run.warehouse.ledger().runSucceeded(runId));
             if (to.isPresent()) {
