@@ -136,7 +136,12 @@ class ChaosTest {
         return exit == 0 ? "exit 0" : exit == 4 ? "exit 4 (busy)" : "exit 1";
     }
 
+    /** The checkpoint, or null before any run made the warehouse's tables (a first run killed before it could). */
     private static Timestamp checkpointOf(Deployment d) {
+        if (TestWarehouse.count("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + d.schema
+                + "' AND table_name = 'processing_checkpoints'") == 0) {
+            return null;
+        }
         List<Map<String, Object>> rows = TestWarehouse.query("SELECT last_processed_timestamp FROM " + d.t("processing_checkpoints"));
         return rows.isEmpty() ? null : (Timestamp) rows.get(0).get("last_processed_timestamp");
     }
