@@ -65,12 +65,27 @@ public record Settings(
     public record RedshiftSettings(String tempdir, String iamRoleArn, String tempdirRegion, String sslMode, String tempFormat) {}
 
     /** The streaming source and trigger of the incremental job. Empty processing time: Trigger.AvailableNow. */
-    public record IncrementalSettings(int maxFilesPerTrigger, Duration maxFileAge, Optional<Duration> processingTime) {}
+    /**
+     * The incremental run's settings; {@code waitForBase}: how long a run that finds a base run holding
+     * the lease waits for it before it ends successfully, leaving its files for the next trigger.
+     */
+    public record IncrementalSettings(int maxFilesPerTrigger, Duration maxFileAge, Optional<Duration> processingTime,
+            Duration waitForBase) {}
 
     public record Paths(String raw, String lake, String streamingCheckpoint) {}
 
-    public record SparkSettings(String master, String appName, int shufflePartitions, boolean uiEnabled,
-            Map<String, String> extra) {}
+    /**
+     * The Spark part of the configuration: defaults for the sessions the jobs build, which the user's own
+     * Spark settings (spark-defaults, spark-submit's {@code --conf}, a notebook's session) override.
+     * {@code uiEnabled} null means on unless the master is local.
+     */
+    public record SparkSettings(String master, String appName, int shufflePartitions, Boolean uiEnabled,
+            Map<String, String> extra) {
+        /** The web UI for a session on this master: as configured, else on everywhere but in local mode. */
+        public boolean uiFor(String effectiveMaster) {
+            return uiEnabled != null ? uiEnabled : !effectiveMaster.startsWith("local");
+        }
+    }
 
     public enum WarehouseKind { EMBEDDED, POSTGRES, REDSHIFT }
 
@@ -279,7 +294,18 @@ public record Settings(
             extra.put(key, String.valueOf(e.getValue().unwrapped()));
         }
         return new SparkSettings(c.getString("spark.master").trim(), nonEmpty(c, "spark.app-name"),
-                positive(c, "spark.shuffle-partitions"), c.getBoolean("spark.ui-enabled"), Map.copyOf(extra));
+                positive(c, "spark.shuffle-partitions"), uiSwitch(c), Map.copyOf(extra));
+    }
+
+    /** {@code timeline.spark.ui-enabled}: true, false or auto (null: on unless the master is local). */
+    private static Boolean uiSwitch(Config c) {
+        String v = c.getString("spark.ui-enabled").trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (v) {
+            case "auto" -> null;
+            case "true", "on", "yes" -> Boolean.TRUE;
+            case "false", "off", "no" -> Boolean.FALSE;
+            default -> throw new UsageException("timeline.spark.ui-enabled must be true, false or auto (got '" + v + "')");
+        };
     }
 
     private static WarehouseSettings warehouse(Config c) {
@@ -343,7 +369,7 @@ public record Settings(
             }
         }
         return new IncrementalSettings(positive(c, "incremental.max-files-per-trigger"),
-                positiveDuration(c, "incremental.max-file-age"), processingTime);
+                positiveDuration(c, "incremental.max-file-age"), processingTime, nonNegativeDuration(c, "incremental.wait-for-base"));
     }
 
     private static GeneratorSettings generator(Config c) {

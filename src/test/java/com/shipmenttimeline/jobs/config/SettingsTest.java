@@ -1,6 +1,7 @@
 package com.shipmenttimeline.jobs.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.shipmenttimeline.jobs.warehouse.RedshiftConnectorTest;
@@ -60,6 +61,29 @@ class SettingsTest {
                     () -> Settings.load(null, List.of("validation.max-line-length=" + bad)), bad);
             assertTrue(e.getMessage().startsWith("timeline.validation.max-line-length must be"), e.getMessage());
         }
+    }
+
+    @Test
+    void theUiIsOnUnderYarnAndOffLocallyUnlessSet() {
+        Settings.SparkSettings auto = Settings.load(null, List.of()).spark();
+        assertTrue(auto.uiFor("yarn"), "auto: on on a cluster");
+        assertFalse(auto.uiFor("local[2]"), "auto: off locally and in tests");
+        assertTrue(Settings.load(null, List.of("spark.ui-enabled=true")).spark().uiFor("local[*]"));
+        assertFalse(Settings.load(null, List.of("spark.ui-enabled=false")).spark().uiFor("yarn"));
+        UsageException e = org.junit.jupiter.api.Assertions.assertThrows(UsageException.class,
+                () -> Settings.load(null, List.of("spark.ui-enabled=maybe")));
+        assertEquals("timeline.spark.ui-enabled must be true, false or auto (got 'maybe')", e.getMessage());
+    }
+
+    @Test
+    void theJobsSparkDefaultsNeverIncludeWhatARunNeedsAndDeltaIsAddedToTheUsersExtensions() {
+        Settings.SparkSettings s = Settings.load(null, List.of()).spark();
+        assertEquals("8", SparkSessions.defaults(s, "yarn").get("spark.sql.shuffle.partitions"));
+        assertFalse(SparkSessions.defaults(s, "yarn").containsKey("spark.sql.session.timeZone"), "UTC is not a default the user may override");
+        assertEquals("UTC", SparkSessions.essential().get("spark.sql.session.timeZone"));
+        assertEquals(SparkSessions.DELTA_EXTENSION, SparkSessions.withDelta(""));
+        assertEquals("com.example.Ext," + SparkSessions.DELTA_EXTENSION, SparkSessions.withDelta(" com.example.Ext "));
+        assertEquals(SparkSessions.DELTA_EXTENSION + ",com.example.Ext", SparkSessions.withDelta(SparkSessions.DELTA_EXTENSION + ",com.example.Ext"));
     }
 
     @Test
