@@ -13,6 +13,7 @@ import com.shipmenttimeline.jobs.run.DailyBaseJob;
 import com.shipmenttimeline.jobs.run.IncrementalJob;
 import com.shipmenttimeline.jobs.run.Mode;
 import com.shipmenttimeline.jobs.source.InputFileException;
+import com.shipmenttimeline.jobs.warehouse.BaseRunHoldsLeaseException;
 import com.shipmenttimeline.jobs.warehouse.RunRecord;
 import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.jobs.warehouse.WarehouseBusyException;
@@ -34,18 +35,56 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one command line: the modes that need no Spark (ddl, query, monitor) on their own, the
- * others on a SparkSession that is stopped in {@code finally}. Every failure becomes an exit code
- * and one line on stderr.
+ * others on a SparkSession from {@link Sessions}: one built for the run and stopped in
+ * {@code finally} (the launcher), or a caller's, which is never stopped ({@code ShipmentTimeline}).
+ * Every failure becomes an exit code and one line on stderr ({@link #complaint()}).
  */
 public final class Commands {
     private static final Logger LOG = LoggerFactory.getLogger(Commands.class);
 
     private final PrintStream out;
     private final PrintStream err;
+    private final Sessions sessions;
+    private String complaint;
+
+    /** Where a run's SparkSession comes from, and what ends its use. */
+    public interface Sessions {
+        SparkSession open(Settings.SparkSettings settings);
+
+        void close(SparkSession spark);
+    }
+
+    /** Sessions built for the run from the configuration and Spark's own settings, and stopped after it. */
+    public static final Sessions OWN = new Sessions() {
+        @Override
+        public SparkSession open(Settings.SparkSettings settings) {
+            return SparkSessions.create(settings);
+        }
+
+        @Override
+        public void close(SparkSession spark) {
+            spark.stop();
+        }
+    };
 
     public Commands(PrintStream out, PrintStream err) {
+        this(out, err, OWN);
+    }
+
+    public Commands(PrintStream out, PrintStream err, Sessions sessions) {
         this.out = out;
         this.err = err;
+        this.sessions = sessions;
+    }
+
+    /** The one line the last failed command printed on stderr (without "timeline: "), or null. */
+    public String complaint() {
+        return complaint;
+    }
+
+    private void complain(String line) {
+        complaint = line;
+        err.println("timeline: " + line);
     }
 
     public int run(String[] args) {
@@ -60,6 +99,10 @@ public final class Commands {
             return ExitCodes.OK;
         } catch (UsageException e) {
             return usage(e);
+        }
+        if (YarnCluster.isClusterDriver() && !line.mode().usesSpark()) {
+            return usage(new UsageException("--mode " + line.mode().flag() + " starts no Spark work, and a YARN cluster-mode driver must;"
+                    + " run it with spark-submit --master local[1] (as the monitor step does) or from a shell"));
         }
         return switch (line.mode()) {
             case DDL -> {
@@ -83,7 +126,7 @@ public final class Commands {
         Warehouse warehouse = null;
         boolean failed = false;
         try {
-            spark = SparkSessions.create(settings.spark());
+            spark = sessions.open(settings.spark());
             if (line.mode() == Mode.GENERATE) {
                 generate(spark, settings);
                 return ExitCodes.OK;
@@ -94,8 +137,12 @@ public final class Commands {
         } catch (UsageException e) {
             return usage(e);
         } catch (WarehouseBusyException e) {
-            err.println("timeline: " + e.getMessage());
+            complain(e.getMessage());
             return ExitCodes.BUSY;
+        } catch (BaseRunHoldsLeaseException e) {
+            // A planned overlap with a base run: nothing changed, and the next run reads these files.
+            out.println("timeline: " + e.getMessage());
+            return ExitCodes.OK;
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
             failed = true;
             return failure(e);
@@ -108,7 +155,7 @@ public final class Commands {
                 warehouse.close();
             }
             if (spark != null) {
-                spark.stop();
+                sessions.close(spark);
             }
         }
     }
@@ -132,21 +179,21 @@ public final class Commands {
     private int failure(Exception e) {
         Optional<String> input = InputFileException.findIn(e);
         if (input.isPresent()) {
-            err.println("timeline: " + input.get() + " (the run committed nothing)");
+            complain(input.get() + " (the run committed nothing)");
             return ExitCodes.BAD_INPUT;
         }
         if (e instanceof WarehouseException) {
-            err.println("timeline: " + e.getMessage() + " (the run committed nothing)");
+            complain(e.getMessage() + " (the run committed nothing)");
             LOG.debug("warehouse failure", e);
             return ExitCodes.FAILED;
         }
         LOG.error("run failed", e);
-        err.println("timeline: failed: " + Settings.oneLine(String.valueOf(e.getMessage())));
+        complain("failed: " + Settings.oneLine(String.valueOf(e.getMessage())));
         return ExitCodes.FAILED;
     }
 
     private int usage(UsageException e) {
-        err.println("timeline: " + e.getMessage());
+        complain(e.getMessage());
         return ExitCodes.USAGE;
     }
 
@@ -165,7 +212,7 @@ public final class Commands {
         } catch (UsageException e) {
             return usage(e);
         } catch (WarehouseException e) {
-            err.println("timeline: monitor: " + e.getMessage() + ": "
+            complain("monitor: " + e.getMessage() + ": "
                     + Settings.oneLine(String.valueOf(e.getCause() == null ? "" : e.getCause().getMessage())));
             return ExitCodes.FAILED;
         }
@@ -179,7 +226,7 @@ public final class Commands {
         } catch (UsageException e) {
             return usage(e);
         } catch (WarehouseException e) {
-            err.println("timeline: status: " + e.getMessage());
+            complain("status: " + e.getMessage());
             return ExitCodes.FAILED;
         }
     }
@@ -198,7 +245,7 @@ public final class Commands {
             }
             return ExitCodes.OK;
         } catch (SQLException e) {
-            err.println("timeline: query failed: " + Settings.oneLine(e.getMessage()));
+            complain("query failed: " + Settings.oneLine(e.getMessage()));
             return ExitCodes.USAGE;
         } catch (UsageException e) {
             return usage(e);

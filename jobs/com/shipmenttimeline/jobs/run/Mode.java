@@ -34,6 +34,11 @@ public enum Mode {
         return help;
     }
 
+    /** Whether the mode runs on a SparkSession (the others only talk to the warehouse, or print). */
+    public boolean usesSpark() {
+        return this == DAILY_BASE || this == BACKFILL || this == INCREMENTAL || this == GENERATE;
+    }
+
     public static Mode parse(String value) {
         for (Mode m : values()) {
             if (m.flag.equals(value.toLowerCase(Locale.ROOT).replace('-', '_'))) {

@@ -6,7 +6,9 @@ import com.shipmenttimeline.jobs.warehouse.Warehouse;
 import com.shipmenttimeline.jobs.warehouse.WarehouseLease;
 import com.shipmenttimeline.schemas.ProcessType;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -48,6 +50,8 @@ abstract class TimelineJob {
 
     /** Takes the timeline lease for a run, waiting as configured. */
     WarehouseLease lease(String runId, ProcessType type) {
-        return WarehouseLease.acquire(warehouse, runId, type.value(), settings.warehouse().leaseTtl(), settings.warehouse().leaseWait(), clock);
+        Optional<Duration> waitForBase = type == ProcessType.INCREMENTAL ? Optional.of(settings.incremental().waitForBase()) : Optional.empty();
+        return WarehouseLease.acquire(warehouse, runId, type.value(), settings.warehouse().leaseTtl(), settings.warehouse().leaseWait(),
+                waitForBase, clock);
     }
 }

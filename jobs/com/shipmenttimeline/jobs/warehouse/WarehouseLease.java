@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -47,30 +48,64 @@ public final class WarehouseLease implements AutoCloseable {
     /** Takes the lease, waiting up to {@code wait} for another holder; else {@link WarehouseBusyException}. */
     public static WarehouseLease acquire(Warehouse warehouse, String runId, String processType, Duration ttl, Duration wait,
             Clock clock) {
+        return acquire(warehouse, runId, processType, ttl, wait, Optional.empty(), clock);
+    }
+
+    /** How often a run that waits for the lease says so in the log. */
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(30);
+
+    /**
+     * Takes the lease. A holder of another kind is waited for up to {@code wait}, then
+     * {@link WarehouseBusyException}; with {@code waitForBase} (an incremental run), a base run's hold
+     * is waited for up to that long instead, then {@link BaseRunHoldsLeaseException}: the caller ends
+     * successfully and leaves its work for the next run. Progress goes to the log every 30 s.
+     */
+    public static WarehouseLease acquire(Warehouse warehouse, String runId, String processType, Duration ttl, Duration wait,
+            Optional<Duration> waitForBase, Clock clock) {
         WarehouseLease lease = new WarehouseLease(warehouse, runId, ttl, clock);
-        Instant deadline = clock.instant().plus(wait);
-        boolean logged = false;
+        Instant start = clock.instant();
+        Instant nextProgress = start;
         while (true) {
-            String holder = lease.tryAcquire(processType);
+            Holder holder = lease.tryAcquire(processType);
             if (holder == null) {
                 lease.startRenewing();
                 return lease;
             }
-            if (!clock.instant().isBefore(deadline)) {
+            Instant now = clock.instant();
+            boolean base = waitForBase.isPresent() && holder.isBaseRun();
+            Duration limit = base ? waitForBase.get() : wait;
+            Duration waited = Duration.between(start, now);
+            if (waited.compareTo(limit) >= 0) {
+                if (base) {
+                    throw new BaseRunHoldsLeaseException(holder.runId(), waited);
+                }
                 throw new WarehouseBusyException("the warehouse is busy: run " + holder
                         + " holds the timeline lease; waited " + wait.toSeconds() + " s. Try again when it ends (a crashed run's lease lapses after "
                         + ttl.toSeconds() + " s)");
             }
-            if (!logged) {
-                LOG.info("lease: run {} holds the timeline lease; waiting up to {} s", holder, wait.toSeconds());
-                logged = true;
+            if (!now.isBefore(nextProgress)) {
+                LOG.info("lease: {} run {} holds the timeline lease; waited {} s of {} s{}", holder.processType(), holder,
+                        waited.toSeconds(), limit.toSeconds(), base ? ", then the new files are left for the next trigger" : "");
+                nextProgress = now.plus(PROGRESS_EVERY);
             }
-            sleep(Math.min(2000, Math.max(50, Duration.between(clock.instant(), deadline).toMillis())));
+            sleep(Math.min(2000, Math.max(50, Duration.between(now, start.plus(limit)).toMillis())));
         }
     }
 
-    /** @return null when acquired, else a description of the current holder */
-    private String tryAcquire(String processType) {
+    /** Who holds the lease: its run, its kind, until when (by the warehouse's clock). */
+    record Holder(String runId, String processType, String until) {
+        boolean isBaseRun() {
+            return "daily_base".equals(processType) || "backfill".equals(processType);
+        }
+
+        @Override
+        public String toString() {
+            return runId + " (" + processType + ", until " + until + ")";
+        }
+    }
+
+    /** @return null when acquired, else the current holder */
+    private Holder tryAcquire(String processType) {
         try {
             return warehouse.retry().call("take the timeline lease", () -> takeOnce(processType));
         } catch (SQLException e) {
@@ -79,7 +114,7 @@ public final class WarehouseLease implements AutoCloseable {
     }
 
     /** One try, safe to repeat: a try whose answer was lost left this run the holder, which the next try sees. */
-    private String takeOnce(String processType) throws SQLException {
+    private Holder takeOnce(String processType) throws SQLException {
         try (Connection c = warehouse.connect()) {
             c.setAutoCommit(true);
             try {
@@ -92,13 +127,13 @@ public final class WarehouseLease implements AutoCloseable {
                 LOG.info("lease: run {} holds the timeline lease", runId);
                 return null;
             }
-            List<String[]> holder = Sql.rows(c, sql.leaseHolder(), Map.of("lease_name", NAME),
-                    rs -> new String[] {rs.getString(1), rs.getString(2) + ", until " + rs.getTimestamp(3).toInstant()});
-            if (!holder.isEmpty() && runId.equals(holder.get(0)[0])) {
+            List<Holder> holder = Sql.rows(c, sql.leaseHolder(), Map.of("lease_name", NAME),
+                    rs -> new Holder(rs.getString(1), rs.getString(2), String.valueOf(rs.getTimestamp(3) == null ? null : rs.getTimestamp(3).toInstant())));
+            if (!holder.isEmpty() && runId.equals(holder.get(0).runId())) {
                 LOG.info("lease: run {} holds the timeline lease (taken by a try whose answer was lost)", runId);
                 return null;
             }
-            return holder.isEmpty() ? "unknown" : holder.get(0)[0] + " (" + holder.get(0)[1] + ")";
+            return holder.isEmpty() ? new Holder("unknown", "unknown", "unknown") : holder.get(0);
         }
     }
 

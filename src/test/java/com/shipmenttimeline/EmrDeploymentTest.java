@@ -511,6 +511,7 @@ class EmrDeploymentTest {
         assertEquals("UTC", d.get("spark.yarn.appMasterEnv.TZ"), "the driver's JVM runs in UTC");
         assertEquals("UTC", d.get("spark.executorEnv.TZ"), "so do the executors'");
         assertEquals("UTC", d.get("spark.sql.session.timeZone"));
+        assertEquals("1", d.get("spark.yarn.maxAppAttempts"), "one YARN attempt: a failed run is not run again behind the state machine's back");
         assertEquals("s3://raw-b", d.get("spark.yarn.appMasterEnv.TIMELINE_RAW_URI"));
         assertEquals("arn:aws:iam::123456789012:role/copy", d.get("spark.yarn.appMasterEnv.TIMELINE_REDSHIFT_IAM_ROLE"));
         assertFalse(Files.readString(TEMPLATE).contains("--add-opens"), "Spark's own launcher adds them");
