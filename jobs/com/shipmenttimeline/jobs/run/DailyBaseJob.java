@@ -147,42 +147,46 @@ public final class DailyBaseJob extends TimelineJob {
         Intake intake = new Intake(spark, warehouse, source, settings.futureTolerance());
         intake.checkBackfillEnd(request.to(), w.asOf());
         RetentionPurge.checkBackfillFrom(settings, request.from(), w.asOf());
-        List<RawFile> files = run.log.run("list raw files", () -> intake.baseFiles(w.startDate(), request.to()),
-                f -> f.size() + " files with ingest_date >= " + intake.firstFolderOf(w.startDate()) + request.to().map(t -> " and <= " + t).orElse(""));
-        record.filesRead(files.size());
-        // The wide rows are shuffled once, by shipment_id, and cached so; the few event_ids seen under
-        // two shipments are settled from the cache and collected, and the outcomes derive from both.
-        Dataset<Row> marked = run.cache(EventOutcomes.markedWithinShipments(intake.baseRead(files, w.start(), w.asOf().plus(settings.futureTolerance())),
-                w.asOf(), settings.futureTolerance()));
-        Dataset<Row> winners = spark.createDataFrame(run.log.run("read and deduplicate",
-                () -> RunContext.readGuarded(() -> EventDedup.crossShipmentWinners(marked).collectAsList()),
-                l -> l.size() + " event ids under more than one shipment"), EventDedup.WINNERS_SCHEMA);
-        Dataset<Row> tagged = EventOutcomes.forBase(marked, winners, w.start());
-        TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, new ReferenceData(spark, settings.paths().raw()));
-        TimelinePipeline.Outcomes outcomes = run.log.run("classify", () -> RunContext.readGuarded(() -> pipeline.countOutcomes(tagged)),
-                o -> o.byOutcome() + ", unknown locations " + o.unknownLocations());
-        RunPoints.reached(RunPoints.AFTER_READ);
-        Computed timeline = computeTimeline(run, pipeline, tagged, outcomes, w, record);
-        writeLake(run, lease, lake, timeline.rows(), w, undo);
-        WarehouseSql.BaseStaging staging = new WarehouseSql.BaseStaging(run.staging("timeline"), run.staging("quarantine"),
-                run.staging("state"), run.staging("orphans"));
-        run.log.run("stage warehouse rows", () -> {
-            warehouse.staging().stage(timeline.rows(), staging.timeline(), TimelineColumns.BASE);
-            warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, w.runId(), w.startedAt(), warehouse.storageLimits()), staging.quarantine(),
-                    WarehouseTables.QUARANTINE_COLUMNS, record.counts().quarantined());
-            warehouse.staging().stage(timeline.newState(), staging.newState(), StoredStateSql.STATE_COLUMNS);
-            warehouse.staging().createEmpty(staging.orphans(), StoredStateSql.SHIPMENT_COLUMNS);
-        });
-        WarehouseSql sql = new WarehouseSql(warehouse.ddl());
-        if (sql.baseLoad() == WarehouseSql.BaseLoad.SWAP) {
-            // Built now, outside the transaction, so that the commit swaps the table in without writing a row of it.
-            run.log.run("index staged rows", () -> warehouse.staging().index(staging.timeline()));
+        try {
+            List<RawFile> files = run.log.run("list raw files", () -> intake.baseFiles(w.startDate(), request.to()),
+                    f -> f.size() + " files with ingest_date >= " + intake.firstFolderOf(w.startDate()) + request.to().map(t -> " and <= " + t).orElse(""));
+            record.filesRead(files.size());
+            // The wide rows are shuffled once, by shipment_id, and cached so; the few event_ids seen under
+            // two shipments are settled from the cache and collected, and the outcomes derive from both.
+            Dataset<Row> marked = run.cache(EventOutcomes.markedWithinShipments(intake.baseRead(files, w.start(), w.asOf().plus(settings.futureTolerance())),
+                    w.asOf(), settings.futureTolerance()));
+            Dataset<Row> winners = spark.createDataFrame(run.log.run("read and deduplicate",
+                    () -> RunContext.readGuarded(() -> EventDedup.crossShipmentWinners(marked).collectAsList()),
+                    l -> l.size() + " event ids under more than one shipment"), EventDedup.WINNERS_SCHEMA);
+            Dataset<Row> tagged = EventOutcomes.forBase(marked, winners, w.start());
+            TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, new ReferenceData(spark, settings.paths().raw()));
+            TimelinePipeline.Outcomes outcomes = run.log.run("classify", () -> RunContext.readGuarded(() -> pipeline.countOutcomes(tagged)),
+                    o -> o.byOutcome() + ", unknown locations " + o.unknownLocations());
+            RunPoints.reached(RunPoints.AFTER_READ);
+            Computed timeline = computeTimeline(run, pipeline, tagged, outcomes, w, record);
+            writeLake(run, lease, lake, timeline.rows(), w, undo);
+            WarehouseSql.BaseStaging staging = new WarehouseSql.BaseStaging(run.staging("timeline"), run.staging("quarantine"),
+                    run.staging("state"), run.staging("orphans"));
+            run.log.run("stage warehouse rows", () -> {
+                warehouse.staging().stage(timeline.rows(), staging.timeline(), TimelineColumns.BASE);
+                warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, w.runId(), w.startedAt(), warehouse.storageLimits()), staging.quarantine(),
+                        WarehouseTables.QUARANTINE_COLUMNS, record.counts().quarantined());
+                warehouse.staging().stage(timeline.newState(), staging.newState(), StoredStateSql.STATE_COLUMNS);
+                warehouse.staging().createEmpty(staging.orphans(), StoredStateSql.SHIPMENT_COLUMNS);
+            });
+            WarehouseSql sql = new WarehouseSql(warehouse.ddl());
+            if (sql.baseLoad() == WarehouseSql.BaseLoad.SWAP) {
+                // Built now, outside the transaction, so that the commit swaps the table in without writing a row of it.
+                run.log.run("index staged rows", () -> warehouse.staging().index(staging.timeline()));
+            }
+            List<WarehouseSql.Statement> statements = sql.baseCommit(staging, request.rebuild());
+            RunContext.Committed done = run.commit("commit", new RunContext.CommitWork(w.type(), record, lease, files,
+                    record.newestEvent(), statements, Map.of("window_start", Timestamp.from(w.start())), false), d -> "checkpoint " + d.checkpointAfter());
+            LOG.debug("committed {} at checkpoint {}", w.runId(), done.checkpointAfter());
+            return done.record().orElseThrow();
+        } catch (RuntimeException e) {
+            throw source.nameUnreadableParquet(e);
         }
-        List<WarehouseSql.Statement> statements = sql.baseCommit(staging, request.rebuild());
-        RunContext.Committed done = run.commit("commit", new RunContext.CommitWork(w.type(), record, lease, files,
-                record.newestEvent(), statements, Map.of("window_start", Timestamp.from(w.start())), false), d -> "checkpoint " + d.checkpointAfter());
-        LOG.debug("committed {} at checkpoint {}", w.runId(), done.checkpointAfter());
-        return done.record().orElseThrow();
     }
 
     /** A base run's computed rows, and the state of their shipments once they are stored. */

@@ -283,7 +283,7 @@ public final class IncrementalJob extends TimelineJob {
         try (batch) {
             return takeIn(s, batch, batchKey, files, record, startedAt, alsoTouched);
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
-            RuntimeException failure = RunContext.asRunFailure(e);
+            RuntimeException failure = s.source.nameUnreadableParquet(RunContext.asRunFailure(e));
             batch.auditFailure(RunRecord.start(runId + "-failed-" + Long.toHexString(clock.millis()), ProcessType.INCREMENTAL, startedAt)
                     .asOf(s.asOf).batchId(batchUuid), failure);
             throw failure;

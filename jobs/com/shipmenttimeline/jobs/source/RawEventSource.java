@@ -36,6 +36,8 @@ public final class RawEventSource {
     private final String rawRoot;
     private final StorageLimits limits;
     private final int maxLineBytes;
+    /** The Parquet files of the reads so far, to name the one that breaks a run when Spark's error does not. */
+    private final java.util.Set<String> parquetRead = java.util.Collections.synchronizedSet(new java.util.LinkedHashSet<>());
 
     /** @param limits what the warehouse cannot store: a row with such a value reads as malformed ({@link StorableValues}) */
     public RawEventSource(SparkSession spark, String rawRoot, StorageLimits limits, int maxLineBytes) {
@@ -182,6 +184,7 @@ public final class RawEventSource {
         String[] json = files.stream().filter(f -> f.format() == RawFile.Format.JSON_LINES).map(RawFile::path).toArray(String[]::new);
         Dataset<Row> out = empty;
         if (parquet.length > 0) {
+            parquetRead.addAll(Arrays.asList(parquet));
             out = out.unionByName(readParquet(parquet, tooLateBefore, futureAfter));
         }
         if (json.length > 0) {
@@ -211,6 +214,42 @@ public final class RawEventSource {
                 .withColumn(RawEvents.MALFORMED, lit(false))
                 .withColumn(RawEvents.MALFORMED_DETAIL, lit(null).cast("string"))
                 .select(Arrays.stream(RawEvents.READ_SCHEMA.fieldNames()).map(c -> col(c)).toArray(Column[]::new));
+    }
+
+    /**
+     * A run's failure, with the Parquet file that caused it named when Spark's words do not name it.
+     * A file whose footer is garbage between two good magic numbers fails in the task that opens it
+     * with "corrupted file: the footer index is not within the file" and no path (Spark wraps only
+     * the errors of reading rows with the file's name); on such a failure each Parquet file this
+     * source read is opened again on the driver, and the first that cannot be read is the run's
+     * {@link InputFileException}. Costs nothing unless the run already failed.
+     */
+    public RuntimeException nameUnreadableParquet(RuntimeException failure) {
+        if (failure instanceof InputFileException || InputFileException.findIn(failure).isPresent() || !mentionsParquet(failure)) {
+            return failure;
+        }
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        for (String path : List.copyOf(parquetRead)) {
+            try (org.apache.parquet.hadoop.ParquetFileReader reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+                    org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new Path(path), conf))) {
+                reader.getFooter();
+            } catch (IOException | RuntimeException e) {
+                String why = String.valueOf(e.getMessage());
+                int nl = why.indexOf('\n');
+                return new InputFileException(path, "corrupt Parquet file (" + (nl < 0 ? why : why.substring(0, nl)) + ")", failure);
+            }
+        }
+        return failure;
+    }
+
+    private static boolean mentionsParquet(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = String.valueOf(c.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (m.contains("parquet") || m.contains("footer")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Column missing(String column) {

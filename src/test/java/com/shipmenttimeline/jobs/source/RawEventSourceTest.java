@@ -56,6 +56,28 @@ class RawEventSourceTest {
         return out;
     }
 
+    /**
+     * A Parquet file whose footer is garbage between good magic numbers fails in the task that opens it,
+     * and Spark's error names no file ("the footer index is not within the file"); found on YARN. The
+     * source names it.
+     */
+    @Test
+    void aParquetFileWithAGarbageFooterIsNamedWhenTheReadFails() throws IOException {
+        Path d = day("2025-07-11");
+        Files.writeString(d.resolve("good.jsonl"), String.format(LINE, "a"));
+        Files.write(d.resolve("framed.parquet"), "PAR1 not a parquet file at all PAR1".getBytes(StandardCharsets.US_ASCII));
+        RawEventSource source = source();
+        Dataset<Row> rows = source.read(source.listFrom(LocalDate.parse("2025-07-01")));
+        Exception thrown = assertThrows(Exception.class, () -> rows.collectAsList()); // SparkException, checked, thrown undeclared
+        RuntimeException failure = new IllegalStateException(thrown.getMessage(), thrown); // as the jobs wrap it
+        assertTrue(InputFileException.findIn(failure).isEmpty(), "Spark's own error does not name the file: " + failure.getMessage());
+        RuntimeException named = source.nameUnreadableParquet(failure);
+        assertTrue(named instanceof InputFileException, String.valueOf(named));
+        assertTrue(named.getMessage().contains("framed.parquet") && named.getMessage().contains("corrupt Parquet file"), named.getMessage());
+        IllegalStateException unrelated = new IllegalStateException("the warehouse went away");
+        assertTrue(source.nameUnreadableParquet(unrelated) == unrelated, "a failure that is not Parquet's is left as it is");
+    }
+
     /** Contract section 5: a line over timeline.validation.max-line-length is quarantined with its first bytes, never held whole. */
     @Test
     void aLineOverTheLengthLimitIsMalformedWithItsFirstBytesAndTheRestOfTheFileIsRead() throws IOException {
