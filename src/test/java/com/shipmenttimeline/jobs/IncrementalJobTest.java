@@ -614,10 +614,11 @@ class IncrementalJobTest {
         Deployment d = Deployment.withOneStoredEvent(dir, 1);
         d.raw.parquet(LocalDate.parse("2025-07-02"), List.of(new Event("S0", "a2", D0 + DAY + 60_000_000L, "IN_TRANSIT", "L1", null)));
 
-        TestWarehouse.execute("UPDATE " + d.t("timeline_lease") + " SET holder_run_id = 'base-other', holder_process_type = 'daily_base',"
+        // Another incremental run's lease (a base run's is waited for as BaseRunOverlapTest shows).
+        TestWarehouse.execute("UPDATE " + d.t("timeline_lease") + " SET holder_run_id = 'inc-other', holder_process_type = 'incremental',"
                 + " acquired_at = now(), expires_at = now() + interval '1 hour'");
         WarehouseBusyException busy = assertThrows(WarehouseBusyException.class, () -> d.incremental("--as-of", "2025-07-03T00:00:00Z"));
-        assertTrue(busy.getMessage().contains("base-other"), busy.getMessage());
+        assertTrue(busy.getMessage().contains("inc-other"), busy.getMessage());
         assertEquals(1, TestWarehouse.count("SELECT count(*) FROM " + d.t("shipment_timeline_realtime")), "nothing written");
 
         TestWarehouse.execute("UPDATE " + d.t("timeline_lease") + " SET expires_at = now() - interval '1 second'");
