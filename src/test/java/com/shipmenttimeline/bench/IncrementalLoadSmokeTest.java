@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The load run at a small size, so that CI keeps it working and keeps the no-state-left check: a
- * dozen consecutive incremental runs and one larger batch in this JVM, each writing exactly its
+ * few consecutive incremental runs and one larger batch in this JVM, each writing exactly its
  * events, and none leaving a cached RDD, an active stream, a staging table, a lease or a connection.
  * The real figures (100 batches, millions of events) come from bench/run load (docs/reliability.md, "Load").
  */
@@ -30,11 +30,11 @@ class IncrementalLoadSmokeTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (EmbeddedWarehouseServer server = EmbeddedWarehouseServer.start(out.resolve("warehouse").toString(), 54343)) {
             IncrementalLoad load = new IncrementalLoad(SharedSpark.get(), server, out, new PrintStream(log, true, StandardCharsets.UTF_8));
-            load.run(5000, 12, 300, 30_000);
+            load.run(5000, 6, 300, 30_000);
             String text = log.toString(StandardCharsets.UTF_8);
             assertEquals(List.of(), load.leaks, text);
             List<IncrementalLoad.Sample> small = load.samples().stream().filter(s -> s.run().equals("small batch")).toList();
-            assertEquals(12, small.size());
+            assertEquals(6, small.size());
             assertTrue(small.stream().allMatch(s -> s.events() == 300), text);
             assertTrue(load.samples().stream().anyMatch(s -> s.run().equals("big batch") && s.events() > 5_000), text);
             assertTrue(text.contains("no state left behind"), text);
