@@ -84,7 +84,7 @@ public final class WarehouseLease implements AutoCloseable {
                         + ttl.toSeconds() + " s)");
             }
             if (!now.isBefore(nextProgress)) {
-                LOG.info("lease: {} run {} holds the timeline lease; waited {} s of {} s{}", holder.processType(), holder,
+                LOG.info("lease: run {} holds the timeline lease; waited {} s of {} s{}", holder,
                         waited.toSeconds(), limit.toSeconds(), base ? ", then the new files are left for the next trigger" : "");
                 nextProgress = now.plus(PROGRESS_EVERY);
             }
