@@ -76,7 +76,7 @@ public final class ShipmentTimeline {
 
     /** Why a session with these static settings cannot run the timeline, if it cannot. */
     static Optional<String> missingDelta(String extensions, String catalog) {
-        boolean extension = List.of(extensions.split(",")).stream().map(String::trim).anyMatch(SparkSessions.DELTA_EXTENSION::equals);
+        boolean extension = SparkSessions.hasDelta(extensions);
         boolean deltaCatalog = SparkSessions.DELTA_CATALOG.equals(catalog.trim());
         if (extension && deltaCatalog) {
             return Optional.empty();

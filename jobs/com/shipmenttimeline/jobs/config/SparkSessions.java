@@ -136,15 +136,25 @@ public final class SparkSessions {
 
     /** The user's extension list with Delta's added, if it is not there already. */
     static String withDelta(String extensions) {
+        java.util.List<String> list = extensionList(extensions);
+        if (!list.contains(DELTA_EXTENSION)) {
+            list.add(DELTA_EXTENSION);
+        }
+        return String.join(",", list);
+    }
+
+    /** Whether a {@code spark.sql.extensions} value lists Delta's extension. */
+    public static boolean hasDelta(String extensions) {
+        return extensionList(extensions).contains(DELTA_EXTENSION);
+    }
+
+    private static java.util.List<String> extensionList(String extensions) {
         java.util.List<String> list = new java.util.ArrayList<>();
         for (String e : extensions.split(",")) {
             if (!e.isBlank()) {
                 list.add(e.trim());
             }
         }
-        if (!list.contains(DELTA_EXTENSION)) {
-            list.add(DELTA_EXTENSION);
-        }
-        return String.join(",", list);
+        return list;
     }
 }

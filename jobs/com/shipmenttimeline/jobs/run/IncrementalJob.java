@@ -280,6 +280,7 @@ public final class IncrementalJob extends TimelineJob {
         RunRecord.Builder record = RunRecord.start(runId, ProcessType.INCREMENTAL, startedAt).asOf(s.asOf).batchId(batchUuid)
                 .filesRead(files.size());
         RunContext batch = s.run.forBatch(runId);
+        s.source.forgetReads();
         try (batch) {
             return takeIn(s, batch, batchKey, files, record, startedAt, alsoTouched);
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared

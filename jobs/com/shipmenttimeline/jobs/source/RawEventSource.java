@@ -36,7 +36,11 @@ public final class RawEventSource {
     private final String rawRoot;
     private final StorageLimits limits;
     private final int maxLineBytes;
-    /** The Parquet files of the reads so far, to name the one that breaks a run when Spark's error does not. */
+    /**
+     * The Parquet files read since {@link #forgetReads()} (a base run's reads, or one batch's), to name
+     * the one that breaks the run when Spark's error does not. An incremental run forgets them at each
+     * batch, so a query that runs for days keeps no list of every file it ever read.
+     */
     private final java.util.Set<String> parquetRead = java.util.Collections.synchronizedSet(new java.util.LinkedHashSet<>());
 
     /** @param limits what the warehouse cannot store: a row with such a value reads as malformed ({@link StorableValues}) */
@@ -220,8 +224,8 @@ public final class RawEventSource {
      * A run's failure, with the Parquet file that caused it named when Spark's words do not name it.
      * A file whose footer is garbage between two good magic numbers fails in the task that opens it
      * with "corrupted file: the footer index is not within the file" and no path (Spark wraps only
-     * the errors of reading rows with the file's name); on such a failure each Parquet file this
-     * source read is opened again on the driver, and the first that cannot be read is the run's
+     * the errors of reading rows with the file's name); on such a failure each Parquet file read
+     * since {@link #forgetReads()} is opened again on the driver, and the first that cannot be read is the run's
      * {@link InputFileException}. Costs nothing unless the run already failed.
      */
     public RuntimeException nameUnreadableParquet(RuntimeException failure) {
@@ -240,6 +244,11 @@ public final class RawEventSource {
             }
         }
         return failure;
+    }
+
+    /** Starts a new batch: the files of earlier batches are not this batch's to name. */
+    public void forgetReads() {
+        parquetRead.clear();
     }
 
     private static boolean mentionsParquet(Throwable t) {
