@@ -73,10 +73,38 @@ public final class StoredStateSql {
         return ddl.qualified(WarehouseTables.STATE);
     }
 
+    /**
+     * Where a look-up's keys come from: a staged keys table of {@link #KEY_COLUMNS} (a base run's, or
+     * a batch too large to list), or two lists of values that the caller binds as parameters, chunk
+     * by chunk: {@value #SHIPMENT_LIST} and {@value #EVENT_LIST} stand for the {@code ?, ?, ...} of a
+     * chunk's shipment ids and event ids (the warehouse's KeyedReads). A chunk holds every key of
+     * each of its shipments, so a condition on the shipment and one on its keys' event ids agree.
+     *
+     * @param shipmentIds what {@code x IN (...)} takes for the keys' shipment ids
+     * @param eventIds what {@code x IN (...)} takes for the keys' event ids
+     * @param rowOfTNotAmong a condition that stored row {@code t}'s event is not among the keys
+     */
+    public record Keys(String shipmentIds, String eventIds, String rowOfTNotAmong) {
+        public static final String SHIPMENT_LIST = ":shipment_ids";
+        public static final String EVENT_LIST = ":event_ids";
+        /** Keys bound as lists. */
+        public static final Keys LISTED = new Keys(SHIPMENT_LIST, EVENT_LIST, "t.event_id NOT IN (" + EVENT_LIST + ")");
+
+        /** Keys in a staged table (qualified name). */
+        public static Keys staged(String qualifiedTable) {
+            return new Keys("SELECT k.shipment_id FROM " + qualifiedTable + " k", "SELECT k.event_id FROM " + qualifiedTable + " k",
+                    "NOT EXISTS (SELECT 1 FROM " + qualifiedTable + " k2 WHERE k2.event_id = t.event_id)");
+        }
+    }
+
+    /** The keys staged in this schema's table. */
+    public Keys staged(String keysTable) {
+        return Keys.staged(ddl.qualified(keysTable));
+    }
+
     /** An incremental batch's state: the state rows of the shipments among its keys, by key. */
-    public String stateOfKeys(String keysTable) {
-        return "SELECT " + STATE_LIST + " FROM " + state() + " WHERE " + SHIPMENT_ID + " IN (SELECT k.shipment_id FROM "
-                + ddl.qualified(keysTable) + " k)";
+    public String stateOfKeys(Keys keys) {
+        return "SELECT " + STATE_LIST + " FROM " + state() + " WHERE " + SHIPMENT_ID + " IN (" + keys.shipmentIds() + ")";
     }
 
     /**
@@ -85,12 +113,16 @@ public final class StoredStateSql {
      * the window start, leaving out stored rows whose event the run writes again (it replaces them).
      */
     public String stateBefore(String keysTable, Instant windowStart) {
-        String keys = ddl.qualified(keysTable);
+        return stateBefore(staged(keysTable), windowStart);
+    }
+
+    /** As {@link #stateBefore(String, Instant)}, for keys from either source. */
+    public String stateBefore(Keys keys, Instant windowStart) {
         String bound = "TIMESTAMP '" + LITERAL.format(windowStart) + "'";
         String shipments = "t.shipment_id IN (SELECT st.shipment_id FROM " + state() + " st WHERE st.first_event_timestamp < " + bound
-                + " AND st.shipment_id IN (SELECT k.shipment_id FROM " + keys + " k))"
+                + " AND st.shipment_id IN (" + keys.shipmentIds() + "))"
                 + " AND t.event_timestamp < " + bound
-                + " AND NOT EXISTS (SELECT 1 FROM " + keys + " k2 WHERE k2.event_id = t.event_id)";
+                + " AND " + keys.rowOfTNotAmong();
         return ranked(shipments);
     }
 
@@ -107,35 +139,40 @@ public final class StoredStateSql {
 
     /**
      * An incremental batch's state rows, in its commit after its rows went in. A shipment whose
-     * events all came after its stored ones (the common case) has as its new state its last staged
-     * row, and keeps its stored first event time (or takes its first staged row's). A shipment listed
-     * in {@code touched} (the batch took an event into the middle of it, corrected one of its events
-     * or moved one away) has its state recomputed from its stored rows, once they are in place.
+     * events all came after its stored ones (the common case) takes as its state its last staged
+     * row, and keeps its stored first event time (a new shipment takes its first staged row's). A
+     * shipment among {@code :touched_shipments} (the batch took an event into the middle of it,
+     * corrected one of its events or moved one away) has its state recomputed from its stored rows,
+     * once they are in place, whatever the first statements set. No staging table of state rows: the
+     * staged timeline is read where it is.
      *
      * @param stagedTimeline the batch's staged timeline rows
-     * @param newState an empty staging table of {@link #STATE_COLUMNS}, filled here
-     * @param touched a staging table of {@link #SHIPMENT_COLUMNS}, or empty when the batch touched no shipment so
+     * @param touched whether the statements take the list {@value #TOUCHED_SHIPMENTS}
      */
-    public List<WarehouseSql.Statement> incrementalStatements(String stagedTimeline, String newState, java.util.Optional<String> touched) {
-        String fresh = ddl.qualified(newState);
+    public List<WarehouseSql.Statement> incrementalStatements(String stagedTimeline, boolean touched) {
         String lastStaged = "SELECT s.shipment_id, s.event_sequence, s.event_timestamp, s.event_id, s.status, s.location_id,"
                 + " s.status_start_timestamp, MIN(s.event_timestamp) OVER (PARTITION BY s.shipment_id) AS min_ts,"
                 + " ROW_NUMBER() OVER (PARTITION BY s.shipment_id ORDER BY s.event_timestamp DESC, s.event_id DESC) AS rn"
                 + " FROM " + ddl.qualified(stagedTimeline) + " s";
-        String notTouched = touched.map(t -> " AND NOT EXISTS (SELECT 1 FROM " + ddl.qualified(t) + " o WHERE o.shipment_id = r.shipment_id)")
-                .orElse("");
         List<WarehouseSql.Statement> all = new java.util.ArrayList<>();
-        all.add(WarehouseSql.Statement.of("INSERT INTO " + fresh + " (" + STATE_LIST + ") SELECT r.shipment_id, r.event_sequence,"
-                + " r.event_timestamp, r.event_id, r.status, r.location_id, r.status_start_timestamp,"
-                + " COALESCE(st.first_event_timestamp, r.min_ts) FROM (" + lastStaged + ") r LEFT JOIN " + state()
-                + " st ON st.shipment_id = r.shipment_id WHERE r.rn = 1" + notTouched));
-        all.addAll(replaceFrom(WarehouseTables.STATE, newState));
-        touched.ifPresent(t -> {
-            all.add(WarehouseSql.Statement.of("DELETE FROM " + state() + " WHERE shipment_id IN (SELECT o.shipment_id FROM " + ddl.qualified(t) + " o)"));
-            all.add(recompute(t, ""));
-        });
+        // Redshift takes no alias for UPDATE's target: the table is named by its own name.
+        all.add(WarehouseSql.Statement.of("UPDATE " + state() + " SET " + LAST_EVENT_SEQUENCE + " = r.event_sequence, " + LAST_EVENT_TIMESTAMP
+                + " = r.event_timestamp, " + LAST_EVENT_ID + " = r.event_id, " + LAST_STATUS + " = r.status, " + LAST_LOCATION_ID + " = r.location_id, "
+                + LAST_STATUS_START_TIMESTAMP + " = r.status_start_timestamp FROM (" + lastStaged + ") r WHERE r.rn = 1 AND "
+                + WarehouseTables.STATE + ".shipment_id = r.shipment_id"));
+        all.add(WarehouseSql.Statement.of("INSERT INTO " + state() + " (" + STATE_LIST + ") SELECT r.shipment_id, r.event_sequence,"
+                + " r.event_timestamp, r.event_id, r.status, r.location_id, r.status_start_timestamp, r.min_ts FROM (" + lastStaged + ") r"
+                + " WHERE r.rn = 1 AND NOT EXISTS (SELECT 1 FROM " + state() + " st WHERE st.shipment_id = r.shipment_id)"));
+        if (touched) {
+            String listed = "(:" + TOUCHED_SHIPMENTS + ")";
+            all.add(WarehouseSql.Statement.of("DELETE FROM " + state() + " WHERE shipment_id IN " + listed));
+            all.add(WarehouseSql.Statement.of("INSERT INTO " + state() + " (" + STATE_LIST + ") " + ranked("t.shipment_id IN " + listed)));
+        }
         return List.copyOf(all);
     }
+
+    /** The list of shipments whose state an incremental commit recomputes from their stored rows. */
+    public static final String TOUCHED_SHIPMENTS = "touched_shipments";
 
     /**
      * A base run's state statements before its rows change. {@code orphans} collects the shipments
@@ -288,12 +325,10 @@ public final class StoredStateSql {
      *
      * @param columns the columns to read, in order
      */
-    public String storedVersions(String keysTable, List<String> columns) {
-        String keys = ddl.qualified(keysTable);
+    public String storedVersions(Keys keys, List<String> columns) {
         String select = "SELECT " + String.join(", ", columns.stream().map(c -> "t." + c).toList()) + " FROM ";
-        return select + ddl.qualified(WarehouseTables.BASE) + " t WHERE t.event_id IN (SELECT k.event_id FROM " + keys + " k)"
-                + " UNION ALL " + select + ddl.qualified(WarehouseTables.INCREMENTAL) + " t WHERE t.event_id IN (SELECT k.event_id FROM "
-                + keys + " k)";
+        String among = " t WHERE t.event_id IN (" + keys.eventIds() + ")";
+        return select + ddl.qualified(WarehouseTables.BASE) + among + " UNION ALL " + select + ddl.qualified(WarehouseTables.INCREMENTAL) + among;
     }
 
     /**
@@ -303,12 +338,10 @@ public final class StoredStateSql {
      *
      * @param columns the columns to read, in order
      */
-    public String storedRowsFrom(String keysTable, Instant windowStart, List<String> columns) {
-        String keys = ddl.qualified(keysTable);
+    public String storedRowsFrom(Keys keys, Instant windowStart, List<String> columns) {
         String bound = "TIMESTAMP '" + LITERAL.format(windowStart) + "'";
-        String select = "SELECT " + String.join(", ", columns.stream().map(c -> "t." + c).toList()) + " FROM %s t WHERE t.shipment_id IN"
-                + " (SELECT k.shipment_id FROM " + keys + " k) AND t.event_timestamp >= " + bound
-                + " AND NOT EXISTS (SELECT 1 FROM " + keys + " k2 WHERE k2.event_id = t.event_id)";
+        String select = "SELECT " + String.join(", ", columns.stream().map(c -> "t." + c).toList()) + " FROM %s t WHERE t.shipment_id IN ("
+                + keys.shipmentIds() + ") AND t.event_timestamp >= " + bound + " AND " + keys.rowOfTNotAmong();
         return String.format(select, ddl.qualified(WarehouseTables.BASE)) + " UNION ALL "
                 + String.format(select, ddl.qualified(WarehouseTables.INCREMENTAL));
     }

@@ -125,34 +125,33 @@ public final class WarehouseSql {
     }
 
     /** The staging tables an incremental batch's commit reads and fills. */
-    public record IncrementalStaging(String timeline, String quarantine, String newState, java.util.Optional<String> replaced,
-            java.util.Optional<String> touched) {}
+    public record IncrementalStaging(String timeline, java.util.Optional<String> quarantine, boolean replaces, boolean touches) {}
+
+    /** The list of event ids whose stored rows an incremental commit deletes (it writes them again, or takes them out). */
+    public static final String REPLACED_IDS = "replaced_ids";
 
     /**
      * An incremental batch (section 5): the stored rows of the events it writes again or takes out of
-     * the timeline ({@code replaced}: their {@code event_id}s) go, wherever they are stored; its rows
-     * go into the incremental table (new events, and the stored events after an event it took into the
-     * middle of a shipment, computed again); its quarantine rows are stored; its shipments' state rows
-     * are replaced ({@code newState}: an empty staging table of {@link StoredStateSql#STATE_COLUMNS};
-     * {@code touched}: the shipments whose state is recomputed from their rows).
+     * the timeline (the list {@value #REPLACED_IDS}) go, wherever they are stored; its rows go into
+     * the incremental table (new events, and the stored events after an event it took into the
+     * middle of a shipment, computed again); its quarantine rows, when it has any, are stored; its
+     * shipments' state rows follow ({@link StoredStateSql#incrementalStatements}). Two staged tables
+     * at most, the lists bound as parameters.
      */
     public List<Statement> incrementalCommit(IncrementalStaging staging) {
         String cols = columns(TimelineColumns.INCREMENTAL);
         List<Statement> all = new ArrayList<>();
-        staging.replaced().ifPresent(r -> {
-            String ids = " WHERE event_id IN (SELECT d.event_id FROM " + ddl.qualified(r) + " d)";
+        if (staging.replaces()) {
+            String ids = " WHERE event_id IN (:" + REPLACED_IDS + ")";
             all.add(Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.BASE) + ids));
             all.add(Statement.of("DELETE FROM " + ddl.qualified(WarehouseTables.INCREMENTAL) + ids));
-        });
+        }
         all.add(Statement.of("INSERT INTO " + ddl.qualified(WarehouseTables.INCREMENTAL) + " (" + cols + ") SELECT " + cols + " FROM "
                 + ddl.qualified(staging.timeline())));
-        all.add(quarantineInsert(staging.quarantine()));
-        all.addAll(new StoredStateSql(ddl).incrementalStatements(staging.timeline(), staging.newState(), staging.touched()));
+        staging.quarantine().ifPresent(q -> all.add(quarantineInsert(q)));
+        all.addAll(new StoredStateSql(ddl).incrementalStatements(staging.timeline(), staging.touches()));
         return List.copyOf(all);
     }
-
-    /** Columns of a staging table of event ids: the stored rows an incremental batch replaces. */
-    public static final List<TableColumn> EVENT_ID_COLUMNS = List.of(new TableColumn(TimelineColumns.EVENT_ID, ColumnKind.ID, false));
 
     /**
      * Replay's reset: the incremental rows after T go, and the state of their shipments is recomputed

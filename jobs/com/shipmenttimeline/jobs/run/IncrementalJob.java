@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -142,7 +143,7 @@ public final class IncrementalJob extends TimelineJob {
                 replay(stream, runId, request.replayFrom().get());
             }
             try {
-                awaitStream(startStream(stream));
+                runStream(stream);
             } finally {
                 if (stream.reference != null) {
                     stream.reference.release();
@@ -191,12 +192,62 @@ public final class IncrementalJob extends TimelineJob {
         s.add(processBatch(s, runId, "replay-" + runId, s.intake.replayFiles(from), lostRows));
     }
 
-    private StreamingQuery startStream(Stream s) {
+    /**
+     * Runs the streaming query over the arrival folders that can still bring anything
+     * ({@link Intake#firstOpenFolder}), so that its listing does not grow with history. A running
+     * query (processing-time trigger) lists from the folder that was first when it started; once a
+     * base run has moved that folder on, it stops between two batches and starts again from the new
+     * one, on the same checkpoint: each batch is still committed exactly once.
+     */
+    private void runStream(Stream s) {
+        s.source.checkFolders();
+        Optional<LocalDate> from = s.intake.firstOpenFolder();
+        while (true) {
+            StreamingQuery query = startStream(s, from);
+            if (settings.incremental().processingTime().isEmpty()) {
+                awaitStream(query);
+                return;
+            }
+            Optional<LocalDate> moved = awaitOrMoved(query, from, s.intake);
+            if (moved.isEmpty()) {
+                return;
+            }
+            s.run.log.info("the first open arrival folder moved from {} to {} (a base run): the stream lists from there on", from.orElse(null),
+                    moved.get());
+            from = moved;
+        }
+    }
+
+    /** Waits for the query to end (empty), or for a base run to move the first open folder (the new one: the query is stopped). */
+    private static Optional<LocalDate> awaitOrMoved(StreamingQuery query, Optional<LocalDate> from, Intake intake) {
+        try {
+            while (!query.awaitTermination(FOLDER_CHECK_EVERY.toMillis())) {
+                Optional<LocalDate> now = intake.firstOpenFolder();
+                if (now.isPresent() && (from.isEmpty() || now.get().isAfter(from.get())) && !query.status().isTriggerActive()) {
+                    query.stop();
+                    return now;
+                }
+            }
+            return Optional.empty();
+        } catch (StreamingQueryException e) {
+            awaitStream(query);
+            return Optional.empty();
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the streaming query did not stop", e);
+        }
+    }
+
+    /** How often a running query looks whether a base run moved the first open folder. */
+    static final java.time.Duration FOLDER_CHECK_EVERY = java.time.Duration.ofMinutes(1);
+
+    private StreamingQuery startStream(Stream s, Optional<LocalDate> from) {
         Settings.IncrementalSettings inc = settings.incremental();
+        Path root = eventsRoot(s.source);
         Dataset<Row> discovered = spark.readStream().format("binaryFile").schema(BINARY_FILE_SCHEMA)
                 .option("maxFilesPerTrigger", Integer.toString(inc.maxFilesPerTrigger()))
                 .option("maxFileAge", inc.maxFileAge().toSeconds() + "s")
-                .load(eventsRoot(s.source).toString())
+                .option("basePath", root.toString())
+                .load(from.map(s.source::foldersFrom).orElse(root.toString()))
                 .select(col("path"));
         VoidFunction2<Dataset<Row>, Long> perBatch = (batch, batchId) -> onBatch(s, batch, batchId);
         DataStreamWriter<Row> writer = discovered.writeStream()
@@ -281,8 +332,11 @@ public final class IncrementalJob extends TimelineJob {
                 .filesRead(files.size());
         RunContext batch = s.run.forBatch(runId);
         s.source.forgetReads();
-        try (batch) {
-            return takeIn(s, batch, batchKey, files, record, startedAt, alsoTouched);
+        com.shipmenttimeline.jobs.warehouse.RoundTrips.Counts trips = warehouse.roundTrips().now();
+        try (batch; SmallBatch small = new SmallBatch(spark)) {
+            BatchResult done = takeIn(s, batch, small, batchKey, files, record, startedAt, alsoTouched);
+            batch.log.info("batch {}: warehouse {}", runId, warehouse.roundTrips().now().since(trips));
+            return done;
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
             RuntimeException failure = s.source.nameUnreadableParquet(RunContext.asRunFailure(e));
             batch.auditFailure(RunRecord.start(runId + "-failed-" + Long.toHexString(clock.millis()), ProcessType.INCREMENTAL, startedAt)
@@ -298,33 +352,29 @@ public final class IncrementalJob extends TimelineJob {
      *
      * @param alsoTouched shipments to compute again from their stored rows even without a new event (a replay's)
      */
-    private BatchResult takeIn(Stream s, RunContext batch, String batchKey, List<RawFile> files, RunRecord.Builder record, Instant startedAt,
+    private BatchResult takeIn(Stream s, RunContext batch, SmallBatch small, String batchKey, List<RawFile> files, RunRecord.Builder record, Instant startedAt,
             Set<String> alsoTouched) {
         String runId = record.runId();
-        String keysTable = batch.staging("keys");
         Optional<Instant> windowStart = s.intake.latestWindowStart();
         Dataset<Row> read = batch.cache(s.source.read(files, windowStart.orElse(null), s.asOf.plus(settings.futureTolerance())));
-        // One staging of the batch's (shipment_id, event_id) keys serves both look-ups: the stored version
-        // of each event, and the stored state of the shipments. Keys of rows that end up quarantined or
-        // duplicate only add state rows that no in-scope event joins.
-        batch.log.run("batch " + runId + ": stage keys", () -> RunContext.readGuarded(() -> {
-            warehouse.staging().stage(read.filter(col(RawEvents.EVENT_ID).isNotNull().and(col(RawEvents.SHIPMENT_ID).isNotNull())
-                            .and(functions.not(col(RawEvents.MALFORMED))))
-                    .select(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)).distinct(), keysTable, StoredStateSql.KEY_COLUMNS);
-            return null;
-        }), r -> "ok");
+        // The batch's (shipment_id, event_id) keys serve both look-ups: the stored version of each event, and the stored
+        // state of the shipments. Keys of rows that end up quarantined or duplicate only add state rows no in-scope event joins.
+        BatchLookups lookups = batch.log.run("batch " + runId + ": look up keys", () -> RunContext.readGuarded(() -> BatchLookups.of(batch,
+                read.filter(col(RawEvents.EVENT_ID).isNotNull().and(col(RawEvents.SHIPMENT_ID).isNotNull()).and(functions.not(col(RawEvents.MALFORMED)))),
+                "keys")), l -> l.listed() ? l.size() + " keys, listed" : "staged");
+        small.tune(lookups);
         Dataset<Row> tagged = batch.cache(EventOutcomes.forIncremental(read, s.asOf, settings.futureTolerance(), windowStart.orElse(null),
-                s.intake.storedVersions(keysTable)));
+                lookups.storedVersions(EventOutcomes.STORED_VERSION_COLUMNS)));
         TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, s.reference());
         TimelinePipeline.Outcomes outcomes = batch.log.run("batch " + runId + ": classify", () -> pipeline.countOutcomes(tagged),
                 o -> o.byOutcome() + ", unknown locations " + o.unknownLocations());
         RunPoints.reached(RunPoints.AFTER_READ);
-        Dataset<Row> state = batch.cache(pipeline.stateOfBatch(keysTable));
+        Dataset<Row> state = lookups.state();
         Set<String> touched = new TreeSet<>(alsoTouched);
         touched.addAll(batch.log.run("batch " + runId + ": find shipments taken in out of order", () -> touchedShipments(tagged, state),
                 t -> t.size() + " shipment(s)"));
         Computed c = touched.isEmpty()
-                ? appended(batch, pipeline, tagged, state, outcomes, batchKey, record, startedAt)
+                ? appended(batch, pipeline, tagged, state, lookups, outcomes, batchKey, record, startedAt)
                 : rewritten(batch, pipeline, tagged, state, touched, windowStart.orElse(Instant.EPOCH), outcomes, batchKey, record, startedAt);
         TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
         batch.log.run("batch " + runId + ": write lake", () -> {
@@ -335,10 +385,10 @@ public final class IncrementalJob extends TimelineJob {
             });
         });
         RunPoints.reached(RunPoints.AFTER_LAKE_WRITE);
-        List<WarehouseSql.Statement> statements = stageRows(batch, tagged, c, touched, record, startedAt);
+        Commit commit = stageRows(batch, tagged, c, touched, record, startedAt);
         RunCounts counts = record.counts();
         RunContext.Committed done = batch.commit("batch " + runId + ": commit", new RunContext.CommitWork(ProcessType.INCREMENTAL, record,
-                s.lease, files, record.newestEvent(), statements, Map.of(), true),
+                s.lease, files, record.newestEvent(), commit.statements(), commit.values(), true),
                 d -> d.byThisAttempt() ? "committed: " + counts : "already committed by an earlier attempt");
         return new BatchResult(done.record(), !done.byThisAttempt());
     }
@@ -374,10 +424,12 @@ public final class IncrementalJob extends TimelineJob {
     }
 
     /** The common case: every shipment of the batch continues from its state row, read by key. */
-    private Computed appended(RunContext batch, TimelinePipeline pipeline, Dataset<Row> tagged, Dataset<Row> state,
+    private Computed appended(RunContext batch, TimelinePipeline pipeline, Dataset<Row> tagged, Dataset<Row> state, BatchLookups lookups,
             TimelinePipeline.Outcomes outcomes, String batchKey, RunRecord.Builder record, Instant startedAt) {
         Dataset<Row> inScope = tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE));
-        Dataset<Row> timeline = batch.cache(TimelineFields.withIncrementalProcessing(pipeline.computeTimeline(inScope, state, false),
+        Dataset<Row> computed = lookups.listed() ? pipeline.computeTimeline(inScope, state, lookups.shipmentIds())
+                : pipeline.computeTimeline(inScope, state, false);
+        Dataset<Row> timeline = batch.cache(TimelineFields.withIncrementalProcessing(computed,
                 batchUuid(batchKey), Timestamp.from(startedAt)));
         long inScopeCount = outcomes.of(Outcome.TIMELINE);
         Instant maxTs = batch.log.run("batch " + record.runId() + ": compute timeline", () -> TimelinePipeline.summarize(timeline, inScopeCount),
@@ -404,15 +456,12 @@ public final class IncrementalJob extends TimelineJob {
                 .union(tagged.filter(col(EventOutcomes.SUPERSEDES).isNotNull())
                         .select(col(EventOutcomes.SUPERSEDES).as(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)))
                 .union(spark.createDataFrame(touched.stream().map(id -> org.apache.spark.sql.RowFactory.create(id, " ")).toList(),
-                        inScope.select(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)).schema()))
-                .distinct();
-        String keysTable = batch.staging("touched");
-        batch.log.run("batch " + runId + ": stage keys of shipments taken in out of order",
-                () -> warehouse.staging().stage(touchedKeys, keysTable, StoredStateSql.KEY_COLUMNS));
-        Dataset<Row> anchors = pipeline.stateBeforeWindow(keysTable, windowStart);
+                        inScope.select(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)).schema()));
+        BatchLookups touchedLookups = batch.log.run("batch " + runId + ": look up keys of shipments taken in out of order",
+                () -> BatchLookups.of(batch, touchedKeys, "touched"), l -> l.listed() ? l.size() + " keys, listed" : "staged");
+        Dataset<Row> anchors = touchedLookups.stateBefore(windowStart);
         List<String> storedColumns = List.of(TimelineColumns.names(TimelineColumns.COMPUTED));
-        Dataset<Row> stored = batch.cache(warehouse.staging().query(spark,
-                new StoredStateSql(warehouse.ddl()).storedRowsFrom(keysTable, windowStart, storedColumns)));
+        Dataset<Row> stored = touchedLookups.storedRowsFrom(windowStart, storedColumns);
         Column[] eventColumns = java.util.stream.Stream.of(RawEvents.EVENT_ID, RawEvents.SHIPMENT_ID, RawEvents.EVENT_TIMESTAMP,
                 RawEvents.EVENT_TYPE, RawEvents.STATUS, RawEvents.LOCATION_ID, RawEvents.INGESTED_AT).map(functions::col).toArray(Column[]::new);
         Dataset<Row> events = inScope.select(eventColumns).unionByName(stored.select(eventColumns));
@@ -453,31 +502,30 @@ public final class IncrementalJob extends TimelineJob {
         return UUID.nameUUIDFromBytes(batchKey.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
-    /** Stages the batch's timeline, replaced-id and quarantine rows; returns the statements that move them into place. */
-    private List<WarehouseSql.Statement> stageRows(RunContext batch, Dataset<Row> tagged, Computed c, Set<String> touched, RunRecord.Builder record,
-            Instant startedAt) {
+    /**
+     * Stages the batch's timeline rows and its quarantine rows (when it has any): two bulk loads at
+     * most. Returns the statements that move them into place, and the lists they bind (the event ids
+     * whose stored rows go, the shipments whose state is recomputed).
+     */
+    private Commit stageRows(RunContext batch, Dataset<Row> tagged, Computed c, Set<String> touched, RunRecord.Builder record, Instant startedAt) {
         String runId = record.runId();
-        WarehouseSql.IncrementalStaging staging = new WarehouseSql.IncrementalStaging(batch.staging("timeline"), batch.staging("quarantine"),
-                batch.staging("state"), c.replacedIds().isEmpty() ? Optional.empty() : Optional.of(batch.staging("replaced")),
-                touched.isEmpty() ? Optional.empty() : Optional.of(batch.staging("touched_shipments")));
         RunCounts counts = record.counts();
+        WarehouseSql.IncrementalStaging staging = new WarehouseSql.IncrementalStaging(batch.staging("timeline"),
+                counts.quarantined() > 0 ? Optional.of(batch.staging("quarantine")) : Optional.empty(), !c.replacedIds().isEmpty(), !touched.isEmpty());
         batch.log.run("batch " + runId + ": stage warehouse rows", () -> {
             warehouse.staging().stage(c.rows(), staging.timeline(), TimelineColumns.INCREMENTAL, c.rowCount());
-            warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt, warehouse.storageLimits()), staging.quarantine(),
-                    WarehouseTables.QUARANTINE_COLUMNS, counts.quarantined());
-            warehouse.staging().createEmpty(staging.newState(), StoredStateSql.STATE_COLUMNS);
-            staging.replaced().ifPresent(t -> warehouse.staging().stage(spark.createDataFrame(c.replacedIds().stream().distinct()
-                    .map(org.apache.spark.sql.RowFactory::create).toList(), ID_SCHEMA), t, WarehouseSql.EVENT_ID_COLUMNS));
-            staging.touched().ifPresent(t -> warehouse.staging().stage(spark.createDataFrame(touched.stream()
-                    .map(org.apache.spark.sql.RowFactory::create).toList(), SHIPMENT_SCHEMA), t, StoredStateSql.SHIPMENT_COLUMNS));
+            staging.quarantine().ifPresent(q -> warehouse.staging().stage(TimelinePipeline.quarantineRows(tagged, runId, startedAt,
+                    warehouse.storageLimits()), q, WarehouseTables.QUARANTINE_COLUMNS, counts.quarantined()));
         });
-        return new WarehouseSql(warehouse.ddl()).incrementalCommit(staging);
+        return new Commit(new WarehouseSql(warehouse.ddl()).incrementalCommit(staging), Map.of(WarehouseSql.REPLACED_IDS,
+                List.copyOf(new java.util.LinkedHashSet<>(c.replacedIds())), StoredStateSql.TOUCHED_SHIPMENTS, List.copyOf(touched)));
     }
+
+    /** A batch's commit statements and the lists they bind. */
+    private record Commit(List<WarehouseSql.Statement> statements, Map<String, Object> values) {}
 
     private static final Column[] STATE_COLUMNS = java.util.Arrays.stream(ShipmentState.SCHEMA.fieldNames()).map(functions::col)
             .toArray(Column[]::new);
-    private static final StructType ID_SCHEMA = new StructType().add(RawEvents.EVENT_ID, DataTypes.StringType, false);
-    private static final StructType SHIPMENT_SCHEMA = new StructType().add(StoredStateSql.SHIPMENT_ID, DataTypes.StringType, false);
 
     /** Delta's idempotent-write key: the streaming query id (or replay run id) and the batch number. */
     static String batchAppId(String batchKey) {

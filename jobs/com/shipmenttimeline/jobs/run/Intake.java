@@ -123,8 +123,7 @@ final class Intake {
      */
     BatchFiles batchFiles(List<String> offered) {
         Set<String> readBefore = warehouse.ledger().readBefore(offered);
-        Optional<LocalDate> frozenBefore = warehouse.ledger().lastBaseWindowStart()
-                .map(w -> firstFolderOf(w.atZone(ZoneOffset.UTC).toLocalDate()));
+        Optional<LocalDate> frozenBefore = firstOpenFolder();
         RawEventSource.Offered found = source.classify(offered);
         List<RawFile> files = new ArrayList<>();
         int passedOver = 0;
@@ -147,10 +146,13 @@ final class Intake {
         return warehouse.ledger().runSucceeded(batchRunId);
     }
 
-    /** The stored versions of the events among the staged keys (an incremental batch's already_processed and corrections). */
-    Dataset<Row> storedVersions(String keysTable) {
-        return warehouse.staging().query(spark, new StoredStateSql(warehouse.ddl()).storedVersions(keysTable,
-                com.shipmenttimeline.transforms.EventOutcomes.STORED_VERSION_COLUMNS));
+    /**
+     * The first arrival folder that can still bring a batch anything: the first that can hold an event
+     * of the latest base window (the folders before it hold history that base run froze). Empty
+     * before the first base run.
+     */
+    Optional<LocalDate> firstOpenFolder() {
+        return warehouse.ledger().lastBaseWindowStart().map(w -> firstFolderOf(w.atZone(ZoneOffset.UTC).toLocalDate()));
     }
 
     /** The latest base run's window start: an incremental run's too (contract section 2, TOO_LATE). */

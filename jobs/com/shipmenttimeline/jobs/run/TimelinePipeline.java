@@ -55,11 +55,6 @@ public final class TimelinePipeline {
         return warehouse.staging().query(spark, new StoredStateSql(warehouse.ddl()).stateBefore(keysTable, windowStart));
     }
 
-    /** An incremental batch's stored state: the state-table rows of its shipments, by key. */
-    public Dataset<Row> stateOfBatch(String keysTable) {
-        return warehouse.staging().query(spark, new StoredStateSql(warehouse.ddl()).stateOfKeys(keysTable));
-    }
-
     /**
      * The timeline rows of the in-scope events, each shipment continued from its stored state.
      *
@@ -77,6 +72,12 @@ public final class TimelinePipeline {
         }
         Dataset<Row> enriched = Enrichment.apply(inScope, reference.locations(), packages);
         return TimelineFields.compute(enriched, state);
+    }
+
+    /** As {@link #computeTimeline(Dataset, Dataset, boolean)} for a batch whose shipment ids the driver holds: the packages are filtered by them where they are read. */
+    public Dataset<Row> computeTimeline(Dataset<Row> inScope, Dataset<Row> state, java.util.List<String> shipmentIds) {
+        Dataset<Row> packages = reference.packages().filter(col(TimelineColumns.SHIPMENT_ID).isin(shipmentIds.toArray()));
+        return TimelineFields.compute(Enrichment.apply(inScope, reference.locations(), packages), state);
     }
 
     /** The size and latest event time of a computed timeline. */

@@ -55,6 +55,55 @@ public final class RawEventSource {
         return new Path(rawRoot, RawEvents.EVENTS_DIR);
     }
 
+    /**
+     * The arrival folders on or after {@code fromDate}, as a path glob for the stream to list: the
+     * folders before it hold only files a run has read or history a base run froze, and listing them
+     * at every trigger would cost time (and on S3, requests) that grows with history. Every date
+     * after it matches too, so the glob never needs to change as days pass. The top folder is listed
+     * once to match it (one LIST); each matching folder once more.
+     */
+    public String foldersFrom(LocalDate fromDate) {
+        return eventsRoot() + "/" + RawEvents.INGEST_DATE_PREFIX + "{" + String.join(",", datesFrom(fromDate.toString())) + "}";
+    }
+
+    /**
+     * Glob alternatives that match a {@code YYYY-MM-DD} name exactly when it is on or after
+     * {@code date}: the date itself, and for each digit of it, the same prefix with a greater digit
+     * there and anything after (names of one shape compare as dates do).
+     */
+    static List<String> datesFrom(String date) {
+        List<String> out = new ArrayList<>();
+        out.add(date);
+        for (int i = 0; i < date.length(); i++) {
+            char c = date.charAt(i);
+            if (Character.isDigit(c) && c < '9') {
+                out.add(date.substring(0, i) + "[" + (char) (c + 1) + "-9]*");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Checks the top of the layout: everything in {@code shipment_events/} is an
+     * {@code ingest_date=YYYY-MM-DD} folder (or a name every run ignores). The stream lists only the
+     * date folders, so a misplaced file or folder is named here, at the start of the run.
+     */
+    public void checkFolders() {
+        try {
+            FileSystem fs = eventsRoot().getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(eventsRoot())) {
+                return;
+            }
+            for (FileStatus dir : fs.listStatus(eventsRoot())) {
+                if (!RawFile.ignored(dir.getPath().getName())) {
+                    ingestDate(dir);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + eventsRoot(), e);
+        }
+    }
+
     /** True when no event file has arrived yet (the folder is missing or holds no date folder). */
     public boolean isEmpty() {
         try {

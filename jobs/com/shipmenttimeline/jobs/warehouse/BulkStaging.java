@@ -30,11 +30,13 @@ public final class BulkStaging {
     private final Connections connections;
     private final WarehouseDdl ddl;
     private final BulkTransfer transfer;
+    private final RoundTrips trips;
 
-    BulkStaging(Connections connections, WarehouseDdl ddl, BulkTransfer transfer) {
+    BulkStaging(Connections connections, WarehouseDdl ddl, BulkTransfer transfer, RoundTrips trips) {
         this.connections = connections;
         this.ddl = ddl;
         this.transfer = transfer;
+        this.trips = trips;
     }
 
     /** Creates (or re-creates) a staging table with the given columns and loads the rows into it. */
@@ -51,6 +53,7 @@ public final class BulkStaging {
     public void stage(Dataset<Row> rows, String table, List<TableColumn> columns, long knownRows) {
         Sql.execute(connections, ddl.dropTable(table));
         Sql.execute(connections, ddl.createStagingTable(table, columns));
+        trips.stagingTable();
         if (knownRows == 0) {
             return;
         }
@@ -59,6 +62,7 @@ public final class BulkStaging {
             // coalesce only merges partitions: a count above the frame's partitions leaves it as it is
             load = load.coalesce((int) Math.min(Integer.MAX_VALUE, (knownRows + ROWS_PER_LOAD_TASK - 1) / ROWS_PER_LOAD_TASK));
         }
+        trips.copy();
         transfer.append(load, ddl.qualified(table));
         // Fresh statistics, so that the planner joins a small staged key set through the indexes.
         Sql.execute(connections, ddl.analyze(table));
@@ -78,6 +82,7 @@ public final class BulkStaging {
 
     /** The rows of a query, as a DataFrame. */
     public Dataset<Row> query(SparkSession spark, String sql) {
+        trips.unload();
         return transfer.read(spark, sql);
     }
 

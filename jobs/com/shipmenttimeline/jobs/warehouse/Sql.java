@@ -10,6 +10,9 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,15 +49,58 @@ final class Sql {
         T read(ResultSet rs) throws SQLException;
     }
 
+    /** Values of one list token per statement, at most: more go in statements of their own, chunk by chunk. */
+    static final int LIST_CHUNK = 1_000;
+
+    /**
+     * Prepares a statement: its {@code ?}s take the named parameters in order, and each list token
+     * ({@code :name} whose value is a {@link Collection}, as in {@code IN (:name)}) becomes one
+     * {@code ?} per value, bound in place. Quoted text and {@code ::} casts are left alone.
+     */
     static PreparedStatement prepare(Connection c, WarehouseSql.Statement st, Map<String, ?> values) throws SQLException {
-        PreparedStatement ps = c.prepareStatement(st.sql());
-        try {
-            for (int i = 0; i < st.parameters().size(); i++) {
-                String name = st.parameters().get(i);
-                if (!values.containsKey(name)) {
-                    throw new IllegalArgumentException("no value for parameter " + name + " of: " + firstWords(st.sql()));
+        StringBuilder sql = new StringBuilder();
+        List<Object> bound = new ArrayList<>();
+        String text = st.sql();
+        int next = 0;
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch == '\'') {
+                quoted = !quoted;
+            } else if (!quoted && ch == '?') {
+                if (next >= st.parameters().size()) {
+                    throw new IllegalArgumentException("more ? than parameters in: " + firstWords(text));
                 }
-                bind(ps, i + 1, values.get(name));
+                String name = st.parameters().get(next++);
+                if (!values.containsKey(name)) {
+                    throw new IllegalArgumentException("no value for parameter " + name + " of: " + firstWords(text));
+                }
+                bound.add(values.get(name));
+            } else if (!quoted && ch == ':' && i + 1 < text.length() && text.charAt(i + 1) == ':') {
+                sql.append("::");
+                i++;
+                continue;
+            } else if (!quoted && ch == ':') {
+                int end = i + 1;
+                while (end < text.length() && (Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == '_')) {
+                    end++;
+                }
+                if (values.get(text.substring(i + 1, end)) instanceof Collection<?> list) {
+                    if (list.isEmpty()) {
+                        throw new IllegalArgumentException("empty list " + text.substring(i, end) + " in: " + firstWords(text));
+                    }
+                    sql.append(String.join(", ", Collections.nCopies(list.size(), "?")));
+                    bound.addAll(list);
+                    i = end - 1;
+                    continue;
+                }
+            }
+            sql.append(ch);
+        }
+        PreparedStatement ps = c.prepareStatement(sql.toString());
+        try {
+            for (int i = 0; i < bound.size(); i++) {
+                bind(ps, i + 1, bound.get(i));
             }
             return ps;
         } catch (SQLException | RuntimeException e) {
@@ -63,11 +109,32 @@ final class Sql {
         }
     }
 
-    /** Runs an update on the caller's connection; returns the update count. */
+    /**
+     * Runs an update on the caller's connection; returns the update count. A statement with one list
+     * longer than {@link #LIST_CHUNK} ({@link #prepare}) runs once per chunk of it, counts summed:
+     * each such statement is a union over the list's values (a delete or an insert per shipment or event).
+     */
     static int update(Connection c, WarehouseSql.Statement st, Map<String, ?> values) throws SQLException {
-        try (PreparedStatement ps = prepare(c, st, values)) {
-            return ps.executeUpdate();
+        List<String> longLists = values.entrySet().stream().filter(e -> e.getValue() instanceof Collection<?> l && l.size() > LIST_CHUNK
+                && st.sql().contains(":" + e.getKey())).map(Map.Entry::getKey).toList();
+        if (longLists.size() > 1) {
+            throw new IllegalArgumentException("more than one long list in: " + firstWords(st.sql()));
         }
+        if (longLists.isEmpty()) {
+            try (PreparedStatement ps = prepare(c, st, values)) {
+                return ps.executeUpdate();
+            }
+        }
+        List<?> all = List.copyOf((Collection<?>) values.get(longLists.get(0)));
+        int count = 0;
+        for (int from = 0; from < all.size(); from += LIST_CHUNK) {
+            Map<String, Object> chunk = new HashMap<>(values);
+            chunk.put(longLists.get(0), all.subList(from, Math.min(all.size(), from + LIST_CHUNK)));
+            try (PreparedStatement ps = prepare(c, st, chunk)) {
+                count += ps.executeUpdate();
+            }
+        }
+        return count;
     }
 
     /** The rows of a query on the caller's connection. */

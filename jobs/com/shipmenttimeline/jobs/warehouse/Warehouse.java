@@ -29,6 +29,8 @@ public final class Warehouse implements AutoCloseable {
     private final BulkStaging staging;
     private final Transactions transactions;
     private final RealtimeView view;
+    private final RoundTrips trips = new RoundTrips();
+    private final KeyedReads keyedReads;
 
     Warehouse(Connections connections, WarehouseDdl ddl, BulkTransfer transfer, AutoCloseable server) {
         this.connections = connections;
@@ -36,7 +38,8 @@ public final class Warehouse implements AutoCloseable {
         this.server = server;
         this.objects = new WarehouseObjects(connections, ddl);
         this.ledger = new Ledger(connections, ddl);
-        this.staging = new BulkStaging(connections, ddl, transfer);
+        this.staging = new BulkStaging(connections, ddl, transfer, trips);
+        this.keyedReads = new KeyedReads(connections, trips);
         this.transactions = new Transactions(connections, ledger);
         this.view = new RealtimeView(connections, ddl, ledger, objects);
     }
@@ -120,6 +123,16 @@ public final class Warehouse implements AutoCloseable {
 
     public BulkStaging staging() {
         return staging;
+    }
+
+    /** A small batch's look-ups by key, on the driver. */
+    public KeyedReads keyedReads() {
+        return keyedReads;
+    }
+
+    /** The bulk loads, bulk reads, staging tables and keyed queries asked of this warehouse so far. */
+    public RoundTrips roundTrips() {
+        return trips;
     }
 
     public Transactions transactions() {

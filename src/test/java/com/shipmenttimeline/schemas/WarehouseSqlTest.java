@@ -28,10 +28,9 @@ class WarehouseSqlTest {
 
     private static List<WarehouseSql.Statement> transactions(WarehouseSql sql) {
         List<WarehouseSql.Statement> all = new ArrayList<>(sql.baseCommit(BASE_STAGING, true));
-        all.addAll(sql.incrementalCommit(new WarehouseSql.IncrementalStaging("stg_i_timeline", "stg_i_quarantine", "stg_i_state",
-                java.util.Optional.of("stg_i_replaced"), java.util.Optional.of("stg_i_touched"))));
-        all.addAll(sql.incrementalCommit(new WarehouseSql.IncrementalStaging("stg_i_timeline", "stg_i_quarantine", "stg_i_state",
-                java.util.Optional.empty(), java.util.Optional.empty())));
+        all.addAll(sql.incrementalCommit(new WarehouseSql.IncrementalStaging("stg_i_timeline", java.util.Optional.of("stg_i_quarantine"),
+                true, true)));
+        all.addAll(sql.incrementalCommit(new WarehouseSql.IncrementalStaging("stg_i_timeline", java.util.Optional.empty(), false, false)));
         all.addAll(sql.replayReset("stg_r_orphans"));
         // retention's purge, its own transaction
         new StoredStateSql(sql.ddl()).purge("stg_p_purging", "stg_p_purged", java.time.Instant.parse("2024-12-04T00:00:00Z"))
@@ -74,8 +73,13 @@ class WarehouseSqlTest {
             for (String banned : List.of("TRUNCATE", "REFRESH", "CONCURRENTLY", "WITH ", "ON CONFLICT", "RETURNING", "::", "MERGE", "LIMIT")) {
                 assertFalse(upper.contains(banned), banned + " in: " + st.sql());
             }
-            assertTrue(upper.startsWith("DELETE FROM ") || upper.startsWith("INSERT INTO "), st.sql());
+            assertTrue(upper.startsWith("DELETE FROM ") || upper.startsWith("INSERT INTO ")
+                    || upper.startsWith("UPDATE SHIPMENT_TIMELINE.SHIPMENT_TIMELINE_STATE SET "), "no alias on UPDATE's target: " + st.sql());
             assertEquals(st.parameters().size(), st.sql().chars().filter(ch -> ch == '?').count(), "one name per parameter: " + st.sql());
+            Matcher list = Pattern.compile(":([a-z_]+)").matcher(st.sql().replaceAll("'[^']*'", "''"));
+            while (list.find()) {
+                assertTrue(List.of(WarehouseSql.REPLACED_IDS, StoredStateSql.TOUCHED_SHIPMENTS).contains(list.group(1)), list.group() + " in: " + st.sql());
+            }
         }
     }
 
@@ -103,6 +107,28 @@ class WarehouseSqlTest {
                 "INSERT shipment_timeline.shipment_timeline_state"), verbs);
         assertEquals(List.of("window_start"), base.get(4).parameters());
         assertEquals(base.size() + 2, REDSHIFT.baseCommit(BASE_STAGING, true).size(), "--rebuild adds the state table's rebuild");
+    }
+
+    @Test
+    void anIncrementalCommitReadsTheStagedTimelineAndQuarantineOnlyAndBindsItsListsAsParameters() {
+        List<WarehouseSql.Statement> plain = REDSHIFT.incrementalCommit(new WarehouseSql.IncrementalStaging("stg_i_timeline",
+                java.util.Optional.empty(), false, false));
+        List<String> verbs = plain.stream().map(s -> s.sql().split(" ")[0] + " " + s.sql().split(" ")[s.sql().startsWith("UPDATE") ? 1 : 2]).toList();
+        assertEquals(List.of("INSERT shipment_timeline.shipment_timeline_incremental", "UPDATE shipment_timeline.shipment_timeline_state",
+                "INSERT shipment_timeline.shipment_timeline_state"), verbs);
+        List<WarehouseSql.Statement> all = REDSHIFT.incrementalCommit(new WarehouseSql.IncrementalStaging("stg_i_timeline",
+                java.util.Optional.of("stg_i_quarantine"), true, true));
+        Pattern staged = Pattern.compile("shipment_timeline\\.(stg_[a-z_]+)");
+        java.util.Set<String> stagedTables = new java.util.TreeSet<>();
+        for (WarehouseSql.Statement st : all) {
+            Matcher m = staged.matcher(st.sql());
+            while (m.find()) {
+                stagedTables.add(m.group(1));
+            }
+        }
+        assertEquals(java.util.Set.of("stg_i_quarantine", "stg_i_timeline"), stagedTables, "two staged tables, the lists bound as parameters");
+        assertTrue(all.get(0).sql().endsWith("WHERE event_id IN (:" + WarehouseSql.REPLACED_IDS + ")"), all.get(0).sql());
+        assertTrue(all.get(all.size() - 1).sql().contains("t.shipment_id IN (:" + StoredStateSql.TOUCHED_SHIPMENTS + ")"), all.get(all.size() - 1).sql());
     }
 
     @Test

@@ -249,4 +249,39 @@ class RawEventSourceTest {
         assertEquals(expected, rows.get(1).getTimestamp(2));
         assertTrue(rows.get(0).isNullAt(6), "a missing optional column reads as null");
     }
+
+    /** The stream's glob takes every arrival folder from a date on and none before, whatever the date (every day of 32 years). */
+    @Test
+    void theFolderGlobMatchesExactlyTheDatesFromItsFirst() {
+        for (LocalDate from : List.of(LocalDate.parse("2025-07-01"), LocalDate.parse("2025-12-31"), LocalDate.parse("2029-09-09"),
+                LocalDate.parse("2000-01-10"), LocalDate.parse("2019-10-29"))) {
+            String glob = "{" + String.join(",", RawEventSource.datesFrom(from.toString())) + "}";
+            org.apache.hadoop.fs.GlobPattern pattern = new org.apache.hadoop.fs.GlobPattern(glob);
+            for (LocalDate d = LocalDate.parse("1999-01-01"); d.isBefore(LocalDate.parse("2031-01-01")); d = d.plusDays(1)) {
+                assertEquals(!d.isBefore(from), pattern.matches(d.toString()), glob + " on " + d);
+            }
+        }
+    }
+
+    /** Through the file system, as the stream lists: only the folders from the first open one, and each file in them. */
+    @Test
+    void theStreamListsOnlyTheFoldersFromTheFirstOpenOne() throws IOException {
+        for (String date : List.of("2024-12-31", "2025-06-30", "2025-07-01", "2025-07-02", "2025-10-01", "2026-01-01")) {
+            Files.writeString(day(date).resolve("a.json"), String.format(LINE, date));
+        }
+        org.apache.hadoop.fs.Path glob = new org.apache.hadoop.fs.Path(source().foldersFrom(LocalDate.parse("2025-07-01")));
+        List<String> matched = java.util.Arrays.stream(glob.getFileSystem(SharedSpark.get().sparkContext().hadoopConfiguration()).globStatus(glob))
+                .map(f -> f.getPath().getName()).sorted().toList();
+        assertEquals(List.of("ingest_date=2025-07-01", "ingest_date=2025-07-02", "ingest_date=2025-10-01", "ingest_date=2026-01-01"), matched);
+    }
+
+    /** The stream does not list what is not a date folder, so the run names it at its start. */
+    @Test
+    void aMisplacedEntryBesideTheDateFoldersIsNamed() throws IOException {
+        Files.writeString(day("2025-07-01").resolve("a.json"), String.format(LINE, "e1"));
+        source().checkFolders();
+        Files.writeString(raw.resolve(RawEvents.EVENTS_DIR).resolve("stray.json"), String.format(LINE, "e2"));
+        InputFileException e = assertThrows(InputFileException.class, () -> source().checkFolders());
+        assertTrue(e.getMessage().contains("stray.json") && e.getMessage().contains("ingest_date=YYYY-MM-DD"), e.getMessage());
+    }
 }

@@ -1,0 +1,126 @@
+package com.shipmenttimeline.jobs.run;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.shipmenttimeline.jobs.warehouse.KeyedReads;
+import com.shipmenttimeline.jobs.warehouse.Warehouse;
+import com.shipmenttimeline.schemas.StoredStateSql;
+import com.shipmenttimeline.schemas.TableColumn;
+import com.shipmenttimeline.schemas.TimelineColumns;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * How an incremental batch reads the stored rows of its (shipment_id, event_id) keys. A batch of
+ * up to {@value #MAX_LISTED_KEYS} keys (every batch a trigger or a running query brings, in
+ * practice) collects them to the driver and looks up by them in plain queries, a chunk at a time
+ * ({@link KeyedReads}): the rows come back as local frames. A larger one (a catch-up after an
+ * outage, a replay) stages them in a table of its own with one bulk load and reads through the bulk
+ * path (an UNLOAD on Redshift), which is cheaper for many keys.
+ */
+final class BatchLookups {
+    /** Keys a batch lists as query parameters, at most; more are staged. */
+    static final int MAX_LISTED_KEYS = 100_000;
+
+    private final RunContext run;
+    private final Optional<List<KeyedReads.Key>> listed;
+    private final StoredStateSql.Keys keys;
+
+    private BatchLookups(RunContext run, Optional<List<KeyedReads.Key>> listed, StoredStateSql.Keys keys) {
+        this.run = run;
+        this.listed = listed;
+        this.keys = keys;
+    }
+
+    /**
+     * The lookups of these keys.
+     *
+     * @param keys a frame of {@code shipment_id}, {@code event_id} rows, repeats allowed
+     * @param what names the staging table when the keys are staged
+     */
+    static BatchLookups of(RunContext run, Dataset<Row> keys, String what) {
+        Dataset<Row> pairs = keys.select(col(TimelineColumns.SHIPMENT_ID), col(TimelineColumns.EVENT_ID));
+        List<Row> first = pairs.limit(MAX_LISTED_KEYS + 1).collectAsList();
+        Set<KeyedReads.Key> distinct = new LinkedHashSet<>();
+        for (Row r : first) {
+            distinct.add(new KeyedReads.Key(r.getString(0), r.getString(1)));
+        }
+        if (first.size() <= MAX_LISTED_KEYS) {
+            return new BatchLookups(run, Optional.of(List.copyOf(distinct)), StoredStateSql.Keys.LISTED);
+        }
+        String table = run.staging(what);
+        run.warehouse.staging().stage(pairs.distinct(), table, StoredStateSql.KEY_COLUMNS);
+        return new BatchLookups(run, Optional.empty(), new StoredStateSql(run.warehouse.ddl()).staged(table));
+    }
+
+    /** Whether the keys were few enough to list (the small-batch path). */
+    boolean listed() {
+        return listed.isPresent();
+    }
+
+    /** The distinct shipment ids among listed keys. */
+    List<String> shipmentIds() {
+        return listed.orElseThrow().stream().map(KeyedReads.Key::shipmentId).distinct().toList();
+    }
+
+    /** How many distinct keys were listed (0 when they were staged). */
+    int size() {
+        return listed.map(List::size).orElse(0);
+    }
+
+    private StoredStateSql sql() {
+        return new StoredStateSql(run.warehouse.ddl());
+    }
+
+    /** The stored versions of the keys' events, in {@code columns}. */
+    Dataset<Row> storedVersions(List<String> columns) {
+        return query(sql().storedVersions(keys, columns), schemaOf(columns));
+    }
+
+    /** The state-table rows of the keys' shipments. */
+    Dataset<Row> state() {
+        return query(sql().stateOfKeys(keys), STATE_SCHEMA);
+    }
+
+    /** Per shipment of the keys with rows before the window start, its last such row, the keys' own events left out. */
+    Dataset<Row> stateBefore(Instant windowStart) {
+        return query(sql().stateBefore(keys, windowStart), STATE_SCHEMA);
+    }
+
+    /** The stored rows at or after the window start of the keys' shipments, the keys' own events left out, in {@code columns}. */
+    Dataset<Row> storedRowsFrom(Instant windowStart, List<String> columns) {
+        return query(sql().storedRowsFrom(keys, windowStart, columns), schemaOf(columns));
+    }
+
+    /** Listed: a local frame (nothing to cache). Staged: the bulk read, cached for the batch, as every reader of it reads it more than once. */
+    private Dataset<Row> query(String query, StructType schema) {
+        return listed.isPresent() ? run.warehouse.keyedReads().query(run.spark, query, listed.get(), schema)
+                : run.cache(run.warehouse.staging().query(run.spark, query));
+    }
+
+    private static final StructType STATE_SCHEMA = TimelineColumns.sparkSchema(StoredStateSql.STATE_COLUMNS);
+    private static final Map<String, TableColumn> TIMELINE_COLUMNS = TimelineColumns.INCREMENTAL.stream()
+            .collect(Collectors.toMap(TableColumn::name, Function.identity()));
+
+    private static StructType schemaOf(List<String> columns) {
+        List<TableColumn> found = new ArrayList<>();
+        for (String c : columns) {
+            TableColumn t = TIMELINE_COLUMNS.get(c);
+            if (t == null) {
+                throw new IllegalArgumentException("not a timeline column: " + c);
+            }
+            found.add(new TableColumn(t.name(), t.kind(), true));
+        }
+        return TimelineColumns.sparkSchema(found);
+    }
+}
