@@ -56,6 +56,13 @@ public final class Benchmark {
             "usage: bench/run [--n 1000000[,4000000,...]] [--k 1[,0.1,5]] [--partitions 8[,16]] [--out bench-results]",
             "                 [--no-duckdb] [--no-full] [--max-n-full N] [--max-n-duckdb N] [--max-n-refresh N] [--port 54339]",
             "                 [--view plain[,materialized]] [--warm 1000,50000] [--plot] [--report docs/benchmarks.md]",
+            "                 [--in-jvm] [--listing 100,100000]",
+            "  cold       by default the incremental run and the full recompute each run as EMR runs a step: the launcher in a",
+            "             fresh JVM (its split: JVM and Spark start, run to stream start, triggers and their listing, after)",
+            "  --in-jvm   run them in the benchmark's own JVM instead (warm: Spark started, classes loaded; rows shuffled counted)",
+            "  --listing  older files: for each count, a small warehouse whose raw tree holds that many files in arrival",
+            "             folders before the base window; the first cold incremental run after the base is timed (summary: the",
+            "             last count against the first)",
             "  --view     the realtime view's kinds: each is a configuration (materialized: the refresh after each run is measured)",
             "  --warm     after the incremental job, batches of these sizes into a query already running (processing-time trigger):",
             "             seconds from a file landing to its rows in the view; give a size more than once (1000,1000,1000) and the",
@@ -86,6 +93,10 @@ public final class Benchmark {
     long maxNDuckDb = Long.MAX_VALUE;
     long maxNRefresh = Long.MAX_VALUE;
     List<Long> warm = List.of();
+    /** The incremental run and the full recompute in the bench's JVM (warm) rather than a fresh one each (cold, as a step). */
+    boolean inJvm;
+    /** Older-file counts of the listing measurement (empty: none). */
+    List<Long> listing = List.of();
     /** The share of a warm batch's events out of order in the --arrival batches (0: none are run). */
     double arrival;
     static final String ARRIVAL_SUFFIX = ", 20% out of order";
@@ -127,6 +138,8 @@ public final class Benchmark {
         long maxFull = Long.MAX_VALUE;
         long maxDuck = Long.MAX_VALUE;
         long maxRefresh = Long.MAX_VALUE;
+        boolean inJvm = false;
+        List<Long> listing = List.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--n" -> ns = Stream.of(args[++i].split(",")).map(s -> Long.parseLong(s.replace("_", ""))).toList();
@@ -145,6 +158,8 @@ public final class Benchmark {
                 case "--report" -> report = Path.of(args[++i]);
                 case "--no-duckdb" -> duckdb = false;
                 case "--no-full" -> full = false;
+                case "--in-jvm" -> inJvm = true;
+                case "--listing" -> listing = Stream.of(args[++i].split(",")).map(x -> Long.parseLong(x.replace("_", ""))).toList();
                 case "--help", "-h" -> {
                     System.out.println(USAGE);
                     return;
@@ -167,6 +182,8 @@ public final class Benchmark {
             b.maxNRefresh = maxRefresh;
             b.warm = warm;
             b.arrival = arrival ? 0.2 : 0;
+            b.inJvm = inJvm;
+            b.listing = listing;
             for (long n : ns) {
                 // --k-events holds k fixed in events as n grows (the flatness sweep); --k is a share of n.
                 List<Double> shares = kEvents.isEmpty() ? ks : kEvents.stream().map(k -> 100.0 * k / n).toList();
@@ -242,18 +259,23 @@ public final class Benchmark {
             }
 
             land(Path.of(s.generator().incoming()), Path.of(s.paths().raw()));
-            measure(config, "incremental: job", () -> new IncrementalJob(spark, s, wh, Clock.systemUTC())
-                    .run(CommandLine.parse(new String[] {"--mode", "incremental", "--as-of", asOf.toString()}).request()), r -> {
-                        long read = 0;
-                        long written = 0;
-                        long files = 0;
-                        for (RunRecord b : r.batches()) {
-                            read += b.counts().read();
-                            written += b.counts().timeline();
-                            files += b.filesRead();
-                        }
-                        return new long[] {read, written, files};
-                    });
+            if (inJvm) {
+                measure(config, "incremental: job", () -> new IncrementalJob(spark, s, wh, Clock.systemUTC())
+                        .run(CommandLine.parse(new String[] {"--mode", "incremental", "--as-of", asOf.toString()}).request()), r -> {
+                            long read = 0;
+                            long written = 0;
+                            long files = 0;
+                            for (RunRecord b : r.batches()) {
+                                read += b.counts().read();
+                                written += b.counts().timeline();
+                                files += b.filesRead();
+                            }
+                            return new long[] {read, written, files};
+                        });
+            } else {
+                cold(config, "incremental: cold step", dir.resolve("incremental-step.log"), wh, overrides(dir, "bench_" + tag, "lake", partitions,
+                        requested, holdBack), "incremental", asOf);
+            }
             if (n <= maxNRefresh) {
                 measure(config, "incremental: view refresh", () -> {
                     wh.view().refresh();
@@ -264,8 +286,13 @@ public final class Benchmark {
         if (full && n <= maxNFull) {
             Settings f = settings(dir, "bench_" + tag + "_full", "lake-full", partitions, requested, holdBack);
             try (Warehouse wh = warehouse(f)) {
-                measure(config, "full recompute: job", () -> new DailyBaseJob(spark, f, wh, Clock.systemUTC())
-                        .run(CommandLine.parse(new String[] {"--mode", "daily_base", "--as-of", asOf.toString()}).request()), r -> record(r.record()));
+                if (inJvm) {
+                    measure(config, "full recompute: job", () -> new DailyBaseJob(spark, f, wh, Clock.systemUTC())
+                            .run(CommandLine.parse(new String[] {"--mode", "daily_base", "--as-of", asOf.toString()}).request()), r -> record(r.record()));
+                } else {
+                    cold(config, "full recompute: cold step", dir.resolve("full-recompute-step.log"), wh, overrides(dir, "bench_" + tag + "_full",
+                            "lake-full", partitions, requested, holdBack), "daily_base", asOf);
+                }
                 if (n <= maxNRefresh) {
                     measure(config, "full recompute: view refresh", () -> {
                         wh.view().refresh();
@@ -292,18 +319,121 @@ public final class Benchmark {
                 }
             }
         }
+        if (!listing.isEmpty() && !listed) {
+            listed = true;
+            listing(config);
+        }
         summarize(config);
         writeCsv();
         return steps.stream().filter(x -> x.config().equals(config)).toList();
     }
 
+    private boolean listed;
+    static final String LISTING_STEP = "listing: ";
+
+    /**
+     * The listing measurement, once per bench run: for each count of older files, a small warehouse
+     * (20,000 events over 10 days, 2 % held back) gets its base run, then that many one-event Parquet
+     * files in arrival folders before the base window (30 a folder, going back a day at a time, as
+     * years of history would lie), then the held-back files; the first cold incremental run after the
+     * base and the next one (nothing new) are timed.
+     */
+    private void listing(String config) throws Exception {
+        Instant asOf = Instant.parse("2025-07-12T00:00:00Z");
+        for (long older : listing) {
+            String tag = "listing_" + older;
+            Path dir = out.resolve("work").resolve(tag);
+            deleteTree(dir);
+            Duration holdBack = Duration.ofSeconds(Math.round(10 * 86_400.0 * 0.02));
+            List<String> o = overrides(dir, "bench_" + tag, "lake", 2, Math.round(20_000 / GENERATOR_YIELD), holdBack);
+            Settings s = Settings.load(null, o);
+            new SampleDataGenerator(spark, s.paths().raw()).generate(s.generator());
+            try (Warehouse wh = warehouse(s)) {
+                new DailyBaseJob(spark, s, wh, Clock.systemUTC()).run(CommandLine.parse(new String[] {"--mode", "daily_base", "--as-of",
+                        asOf.toString()}).request());
+                java.time.LocalDate firstOpen = DailyBaseJob.windowStart(asOf, 10, java.util.Optional.empty()).atZone(java.time.ZoneOffset.UTC)
+                        .toLocalDate().minusDays(2);
+                olderFiles(Path.of(s.paths().raw()), older, firstOpen.minusDays(1));
+                land(Path.of(s.generator().incoming()), Path.of(s.paths().raw()));
+                cold(config, LISTING_STEP + older + " older files, first run after base", dir.resolve("first.log"), wh, o, "incremental", asOf);
+                cold(config, LISTING_STEP + older + " older files, next run", dir.resolve("next.log"), wh, o, "incremental", asOf);
+            }
+        }
+    }
+
+    /** {@code count} one-event Parquet files, 30 to an arrival folder, from {@code last} backwards a day at a time. */
+    private void olderFiles(Path raw, long count, java.time.LocalDate last) throws IOException {
+        Path scratch = raw.resolve("_older_scratch");
+        spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create("old-0", "old-shipment", java.sql.Timestamp.from(
+                last.atStartOfDay(java.time.ZoneOffset.UTC).toInstant()), "SCAN", "IN_TRANSIT", null, java.sql.Timestamp.from(
+                last.atStartOfDay(java.time.ZoneOffset.UTC).toInstant()))), com.shipmenttimeline.schemas.RawEvents.EVENT_SCHEMA)
+                .coalesce(1).write().mode(org.apache.spark.sql.SaveMode.Overwrite).parquet(scratch.toString());
+        Path one;
+        try (Stream<Path> parts = Files.list(scratch)) {
+            one = parts.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+        }
+        for (long i = 0; i < count; i++) {
+            Path folder = raw.resolve("shipment_events").resolve("ingest_date=" + last.minusDays(i / 30));
+            if (i % 30 == 0) {
+                Files.createDirectories(folder);
+            }
+            Files.copy(one, folder.resolve("older-" + i + ".parquet"));
+        }
+        deleteTree(scratch);
+    }
+
+    /** The first run after the base with the most older files against the one with the fewest. */
+    private String listingSummary(String config) {
+        List<Step> first = steps.stream().filter(x -> x.config().equals(config) && x.step().startsWith(LISTING_STEP)
+                && x.step().endsWith("first run after base")).toList();
+        if (first.size() < 2) {
+            return "";
+        }
+        Step few = first.get(0);
+        Step many = first.get(first.size() - 1);
+        return String.format(Locale.ROOT, "; listing %s files / %s files = %.2f", count(many.step()), count(few.step()),
+                many.wallSeconds() / few.wallSeconds());
+    }
+
+    private static String count(String listingStep) {
+        return listingStep.substring(LISTING_STEP.length()).replaceAll(" .*", "");
+    }
+
     private Settings settings(Path dir, String schema, String lake, int partitions, long events, Duration holdBack, String... more) {
-        return Settings.load(null, Stream.concat(Stream.of("timeline.data-dir=" + dir, "paths.lake=" + dir.resolve(lake),
+        return Settings.load(null, overrides(dir, schema, lake, partitions, events, holdBack, more));
+    }
+
+    /** A configuration's settings as key=value overrides (a cold step's command line takes them as they are). */
+    private List<String> overrides(Path dir, String schema, String lake, int partitions, long events, Duration holdBack, String... more) {
+        return Stream.concat(Stream.of("timeline.data-dir=" + dir, "paths.lake=" + dir.resolve(lake),
                 "paths.streaming-checkpoint=" + dir.resolve(lake + "-stream"), "spark.shuffle-partitions=" + partitions,
                 "warehouse.kind=postgres", "warehouse.jdbc-url=" + server.jdbcUrl(), "warehouse.user=postgres", "warehouse.schema=" + schema,
                 "warehouse.refresh-view=never", "generator.events=" + events, "generator.days=10", "generator.end-date=2025-07-11",
                 "generator.seed=42", "generator.json-share=0", "generator.hold-back=" + holdBack.toSeconds() + "s",
-                "generator.when-empty=false", "metrics.sink=log"), Stream.of(more)).toList());
+                "generator.when-empty=false", "metrics.sink=log"), Stream.of(more)).toList();
+    }
+
+    /**
+     * A cold step: the launcher in a fresh JVM ({@link ColdStep}), against this configuration's
+     * warehouse; rows and files from the audit rows it committed.
+     */
+    private void cold(String config, String name, Path log, Warehouse wh, List<String> overrides, String mode, Instant asOf) throws Exception {
+        Instant before = Instant.now();
+        List<String> args = new ArrayList<>(List.of(mode, "--as-of", asOf.toString()));
+        args.addAll(overrides);
+        ColdStep.Timings t = ColdStep.run(args, log, this.log);
+        long[] c = new long[3];
+        try (java.sql.Connection conn = wh.connect(); java.sql.PreparedStatement ps = conn.prepareStatement("SELECT COALESCE(SUM(rows_read), 0),"
+                + " COALESCE(SUM(timeline_rows), 0), COALESCE(SUM(files_read), 0) FROM " + overrides.stream().filter(o -> o.startsWith("warehouse.schema="))
+                .findFirst().orElseThrow().substring("warehouse.schema=".length()) + ".processing_runs WHERE status = 'succeeded' AND started_at >= ?")) {
+            ps.setTimestamp(1, java.sql.Timestamp.from(before));
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                c = new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+            }
+        }
+        add(config, name, t.wall(), 0, c[0], c[1], 0, c[2], 0, 0, Math.max(0, t.sparkJobs()), Double.isNaN(t.jvmAndSpark())
+                ? "fresh JVM (as an EMR step)" : t.note());
     }
 
     private Warehouse warehouse(Settings s) {
@@ -465,14 +595,19 @@ public final class Benchmark {
     private void summarize(String config) {
         Map<String, Step> by = new LinkedHashMap<>();
         steps.stream().filter(x -> x.config().equals(config)).forEach(x -> by.put(x.step(), x));
-        Step inc = by.get("incremental: job");
-        Step fullJob = by.get("full recompute: job");
+        Step coldInc = by.get("incremental: cold step");
+        Step coldFull = by.get("full recompute: cold step");
+        Step inc = by.getOrDefault("incremental: job", coldInc);
+        Step fullJob = by.getOrDefault("full recompute: job", coldFull);
         Step lake = by.get("base: read to lake written");
         Step duck = by.get("duckdb: same fields");
         StringBuilder sb = new StringBuilder();
         if (inc != null && fullJob != null) {
-            sb.append(String.format(Locale.ROOT, "incremental / full recompute = %.3f (1/%.0f)", inc.wallSeconds() / fullJob.wallSeconds(),
-                    fullJob.wallSeconds() / inc.wallSeconds()));
+            sb.append(inc == coldInc
+                    ? String.format(Locale.ROOT, "cold step / full recompute = %.3f (1/%.1f)", inc.wallSeconds() / fullJob.wallSeconds(),
+                            fullJob.wallSeconds() / inc.wallSeconds())
+                    : String.format(Locale.ROOT, "incremental / full recompute = %.3f (1/%.0f)", inc.wallSeconds() / fullJob.wallSeconds(),
+                            fullJob.wallSeconds() / inc.wallSeconds()));
             Step incView = by.get("incremental: view refresh");
             Step fullView = by.get("full recompute: view refresh");
             if (incView != null && fullView != null) {
@@ -482,6 +617,12 @@ public final class Benchmark {
             }
         }
         sb.append(warmSummary(config));
+        List<Step> warmThousands = steps.stream().filter(x -> x.config().equals(config) && x.step().equals(WARM_STEP + "1000 events")).toList();
+        if (warmThousands.size() > 1) {
+            sb.append(String.format(Locale.ROOT, "; spark jobs per warm batch = %.0f", BenchmarkPlots.steady(
+                    warmThousands.stream().map(x -> (double) x.sparkJobs()).toList())));
+        }
+        sb.append(listingSummary(config));
         sb.append(arrivalSummary(config));
         if (lake != null && duck != null) {
             sb.append(String.format(Locale.ROOT, "%sbase read-to-lake / duckdb = %.2f", sb.length() > 0 ? "; " : "",

@@ -141,6 +141,10 @@ final class WarmStream {
             @Override
             public void onJobStart(SparkListenerJobStart event) {
                 jobs.incrementAndGet();
+                if (Boolean.getBoolean("bench.jobs")) {
+                    log.println("JOB " + event.jobId() + " " + event.properties().getProperty("callSite.short") + " | "
+                            + event.properties().getProperty("spark.job.description"));
+                }
             }
         };
         spark.sparkContext().addSparkListener(counter);

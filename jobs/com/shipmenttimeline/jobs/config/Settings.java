@@ -70,7 +70,7 @@ public record Settings(
      * the lease waits for it before it ends successfully, leaving its files for the next trigger.
      */
     public record IncrementalSettings(int maxFilesPerTrigger, Duration maxFileAge, Optional<Duration> processingTime,
-            Duration waitForBase) {}
+            Duration waitForBase, int smallBatchKeys) {}
 
     public record Paths(String raw, String lake, String streamingCheckpoint) {}
 
@@ -369,7 +369,8 @@ public record Settings(
             }
         }
         return new IncrementalSettings(positive(c, "incremental.max-files-per-trigger"),
-                positiveDuration(c, "incremental.max-file-age"), processingTime, nonNegativeDuration(c, "incremental.wait-for-base"));
+                positiveDuration(c, "incremental.max-file-age"), processingTime, nonNegativeDuration(c, "incremental.wait-for-base"),
+                nonNegative(c, "incremental.small-batch-keys"));
     }
 
     private static GeneratorSettings generator(Config c) {
@@ -497,6 +498,19 @@ public record Settings(
         if (v < 0 || (v > 0 && v <= windowDays)) {
             throw new UsageException("timeline.retention.days must be 0 (keep everything) or more than base.window-days (" + windowDays
                     + "), got " + v);
+        }
+        return v;
+    }
+
+    private static int nonNegative(Config c, String key) {
+        int v;
+        try {
+            v = c.getInt(key);
+        } catch (ConfigException e) {
+            throw new UsageException("timeline." + key + " must be a whole number: " + oneLine(e.getMessage()));
+        }
+        if (v < 0) {
+            throw new UsageException("timeline." + key + " must be 0 or more (got " + v + ")");
         }
         return v;
     }

@@ -194,7 +194,8 @@ public final class TimelineLake {
 
     /**
      * A table's newest commits that a base run made and the warehouse never committed (contract
-     * section 5: nothing stored is lost, nothing duplicated): read newest first, while each commit is
+     * section 5: nothing stored is lost, nothing duplicated): read newest first from the commit log
+     * itself ({@link DeltaCommits}: no Spark job, which every cold start would pay), while each commit is
      * tagged by a base run that {@code committed} denies. Returns the version to restore to (the one
      * before the oldest of them), or -1 when the table is not ahead. An untagged commit, a committed
      * run's, a restore, or an incremental batch's (which Delta's transaction ids make idempotent when
@@ -204,20 +205,22 @@ public final class TimelineLake {
      *     every version is such a run's (then {@link #putBack} empties it)
      */
     public java.util.OptionalLong uncommittedBaseVersions(String table, java.util.function.Predicate<String> committed) {
-        if (!DeltaTable.isDeltaTable(spark, path(table))) {
-            return java.util.OptionalLong.empty();
-        }
+        DeltaCommits commits = new DeltaCommits(path(table), spark.sparkContext().hadoopConfiguration());
+        java.util.OptionalLong latest = commits.exists() ? commits.latestVersion() : java.util.OptionalLong.empty();
         java.util.OptionalLong restoreTo = java.util.OptionalLong.empty();
-        for (Row r : DeltaTable.forPath(spark, path(table)).history(50).select("version", "userMetadata").orderBy(col("version").desc())
-                .collectAsList()) {
-            String tag = r.isNullAt(1) ? null : r.getString(1);
+        for (long v = latest.orElse(-1); v >= 0 && v > latest.getAsLong() - HISTORY_WALKED; v--) {
+            java.util.Optional<java.util.Optional<String>> meta = commits.userMetadata(v);
+            String tag = meta.flatMap(m -> m).orElse(null);
             if (tag == null || !tag.startsWith(BASE_RUN_TAG) || committed.test(tag.substring(BASE_RUN_TAG.length()))) {
                 break;
             }
-            restoreTo = java.util.OptionalLong.of(r.getLong(0) - 1);
+            restoreTo = java.util.OptionalLong.of(v - 1);
         }
         return restoreTo;
     }
+
+    /** Commits walked back at most (a base run makes a few). */
+    private static final int HISTORY_WALKED = 50;
 
     /** Puts a table back to {@code version}; -1 empties it (its first version was a run that never committed). */
     public void putBack(String table, long version) {

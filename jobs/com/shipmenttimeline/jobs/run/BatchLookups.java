@@ -22,16 +22,13 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * How an incremental batch reads the stored rows of its (shipment_id, event_id) keys. A batch of
- * up to {@value #MAX_LISTED_KEYS} keys (every batch a trigger or a running query brings, in
- * practice) collects them to the driver and looks up by them in plain queries, a chunk at a time
+ * up to {@code incremental.small-batch-keys} keys (100,000 by default: every batch a trigger or a
+ * running query brings, in practice) collects them to the driver and looks up by them in plain queries, a chunk at a time
  * ({@link KeyedReads}): the rows come back as local frames. A larger one (a catch-up after an
  * outage, a replay) stages them in a table of its own with one bulk load and reads through the bulk
  * path (an UNLOAD on Redshift), which is cheaper for many keys.
  */
 final class BatchLookups {
-    /** Keys a batch lists as query parameters, at most; more are staged. */
-    static final int MAX_LISTED_KEYS = 100_000;
-
     private final RunContext run;
     private final Optional<List<KeyedReads.Key>> listed;
     private final StoredStateSql.Keys keys;
@@ -45,17 +42,18 @@ final class BatchLookups {
     /**
      * The lookups of these keys.
      *
-     * @param keys a frame of {@code shipment_id}, {@code event_id} rows, repeats allowed
+     * @param keys a frame of {@code shipment_id}, {@code event_id} rows, repeats allowed (a small batch's count with them)
      * @param what names the staging table when the keys are staged
      */
     static BatchLookups of(RunContext run, Dataset<Row> keys, String what) {
+        int most = run.settings.incremental().smallBatchKeys();
         Dataset<Row> pairs = keys.select(col(TimelineColumns.SHIPMENT_ID), col(TimelineColumns.EVENT_ID));
-        List<Row> first = pairs.limit(MAX_LISTED_KEYS + 1).collectAsList();
+        List<Row> first = most == 0 ? List.of() : pairs.limit(most + 1).collectAsList();
         Set<KeyedReads.Key> distinct = new LinkedHashSet<>();
         for (Row r : first) {
             distinct.add(new KeyedReads.Key(r.getString(0), r.getString(1)));
         }
-        if (first.size() <= MAX_LISTED_KEYS) {
+        if (most > 0 && first.size() <= most) {
             return new BatchLookups(run, Optional.of(List.copyOf(distinct)), StoredStateSql.Keys.LISTED);
         }
         String table = run.staging(what);
@@ -87,10 +85,27 @@ final class BatchLookups {
         return query(sql().storedVersions(keys, columns), schemaOf(columns));
     }
 
-    /** The state-table rows of the keys' shipments. */
+    /** The state-table rows of the keys' shipments (looked up once). */
     Dataset<Row> state() {
-        return query(sql().stateOfKeys(keys), STATE_SCHEMA);
+        if (state == null) {
+            if (listed.isPresent()) {
+                stateRows = run.warehouse.keyedReads().rows(sql().stateOfKeys(keys), listed.get(), STATE_SCHEMA);
+                state = run.spark.createDataFrame(stateRows, STATE_SCHEMA);
+            } else {
+                state = query(sql().stateOfKeys(keys), STATE_SCHEMA);
+            }
+        }
+        return state;
     }
+
+    /** The state rows themselves, on the driver: listed keys only. */
+    List<Row> stateRows() {
+        state();
+        return java.util.Objects.requireNonNull(stateRows, "the state of staged keys is not on the driver");
+    }
+
+    private Dataset<Row> state;
+    private List<Row> stateRows;
 
     /** Per shipment of the keys with rows before the window start, its last such row, the keys' own events left out. */
     Dataset<Row> stateBefore(Instant windowStart) {

@@ -366,13 +366,24 @@ public final class IncrementalJob extends TimelineJob {
         Dataset<Row> tagged = batch.cache(EventOutcomes.forIncremental(read, s.asOf, settings.futureTolerance(), windowStart.orElse(null),
                 lookups.storedVersions(EventOutcomes.STORED_VERSION_COLUMNS)));
         TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, s.reference());
-        TimelinePipeline.Outcomes outcomes = batch.log.run("batch " + runId + ": classify", () -> pipeline.countOutcomes(tagged),
-                o -> o.byOutcome() + ", unknown locations " + o.unknownLocations());
-        RunPoints.reached(RunPoints.AFTER_READ);
         Dataset<Row> state = lookups.state();
         Set<String> touched = new TreeSet<>(alsoTouched);
-        touched.addAll(batch.log.run("batch " + runId + ": find shipments taken in out of order", () -> touchedShipments(tagged, state),
-                t -> t.size() + " shipment(s)"));
+        TimelinePipeline.Outcomes outcomes;
+        if (lookups.listed()) {
+            // A small batch: one job, the rest on the driver.
+            BatchSummary summary = batch.log.run("batch " + runId + ": classify", () -> BatchSummary.of(tagged, s.reference().locationIds(),
+                    lookups.stateRows()), o -> o.outcomes().byOutcome() + ", unknown locations " + o.outcomes().unknownLocations() + ", "
+                    + o.touched().size() + " shipment(s) taken in out of order");
+            outcomes = summary.outcomes();
+            touched.addAll(summary.touched());
+            RunPoints.reached(RunPoints.AFTER_READ);
+        } else {
+            outcomes = batch.log.run("batch " + runId + ": classify", () -> pipeline.countOutcomes(tagged),
+                    o -> o.byOutcome() + ", unknown locations " + o.unknownLocations());
+            RunPoints.reached(RunPoints.AFTER_READ);
+            touched.addAll(batch.log.run("batch " + runId + ": find shipments taken in out of order", () -> touchedShipments(tagged, state),
+                    t -> t.size() + " shipment(s)"));
+        }
         Computed c = touched.isEmpty()
                 ? appended(batch, pipeline, tagged, state, lookups, outcomes, batchKey, record, startedAt)
                 : rewritten(batch, pipeline, tagged, state, touched, windowStart.orElse(Instant.EPOCH), outcomes, batchKey, record, startedAt);

@@ -16,11 +16,14 @@ final class SmallBatch implements AutoCloseable {
     static final long ROWS_PER_PARTITION = 25_000;
     static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
     static final String ADAPTIVE = "spark.sql.adaptive.enabled";
+    static final String WHOLE_STAGE = "spark.sql.codegen.wholeStage";
 
     private final RuntimeConfig conf;
     private final String partitions;
     private final String adaptive;
     private final boolean adaptiveSet;
+    private final String wholeStage;
+    private final boolean wholeStageSet;
     private boolean tuned;
 
     SmallBatch(SparkSession spark) {
@@ -28,6 +31,8 @@ final class SmallBatch implements AutoCloseable {
         this.partitions = conf.get(SHUFFLE_PARTITIONS);
         this.adaptiveSet = conf.contains(ADAPTIVE);
         this.adaptive = conf.get(ADAPTIVE, "true");
+        this.wholeStageSet = conf.contains(WHOLE_STAGE);
+        this.wholeStage = conf.get(WHOLE_STAGE, "true");
     }
 
     /** Sets the small-batch values when the batch's keys were listed; leaves a large batch as configured. */
@@ -38,6 +43,7 @@ final class SmallBatch implements AutoCloseable {
         long wanted = Math.max(1, (lookups.size() + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
         conf.set(SHUFFLE_PARTITIONS, Long.toString(Math.min(wanted, Long.parseLong(partitions))));
         conf.set(ADAPTIVE, "false");
+        conf.set(WHOLE_STAGE, "false");
         tuned = true;
     }
 
@@ -47,10 +53,15 @@ final class SmallBatch implements AutoCloseable {
             return;
         }
         conf.set(SHUFFLE_PARTITIONS, partitions);
-        if (adaptiveSet) {
-            conf.set(ADAPTIVE, adaptive);
+        restore(ADAPTIVE, adaptiveSet, adaptive);
+        restore(WHOLE_STAGE, wholeStageSet, wholeStage);
+    }
+
+    private void restore(String key, boolean wasSet, String value) {
+        if (wasSet) {
+            conf.set(key, value);
         } else {
-            conf.unset(ADAPTIVE);
+            conf.unset(key);
         }
     }
 }

@@ -29,6 +29,7 @@ public final class ReferenceData {
     private final String fingerprint;
     private Dataset<Row> locations;
     private Dataset<Row> packages;
+    private java.util.Set<String> locationIds;
 
     public ReferenceData(SparkSession spark, String rawRoot) {
         this(spark, rawRoot, false);
@@ -63,6 +64,19 @@ public final class ReferenceData {
         return packages;
     }
 
+    /** The known location ids, collected to the driver once for this instance (a small batch's classification counts with them). */
+    public synchronized java.util.Set<String> locationIds() {
+        if (locationIds == null) {
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (Row r : locations().filter(org.apache.spark.sql.functions.col(RawEvents.LOCATION_ID).isNotNull())
+                    .select(RawEvents.LOCATION_ID).collectAsList()) {
+                ids.add(r.getString(0));
+            }
+            locationIds = java.util.Set.copyOf(ids);
+        }
+        return locationIds;
+    }
+
     /** True when the reference files (paths, sizes, modification times) are not the ones this instance was made over. */
     public boolean changed() {
         java.util.Map<String, List<FileStatus>> now = new java.util.HashMap<>();
@@ -78,6 +92,7 @@ public final class ReferenceData {
             java.util.stream.Stream.of(locations, packages).filter(java.util.Objects::nonNull).forEach(Dataset::unpersist);
         }
         locations = null;
+        locationIds = null;
         packages = null;
     }
 

@@ -49,6 +49,11 @@ public final class KeyedReads {
      * @param schema the query's columns, in order (their types say how each is read)
      */
     public Dataset<Row> query(SparkSession spark, String sql, List<Key> keys, StructType schema) {
+        return spark.createDataFrame(rows(sql, keys, schema), schema);
+    }
+
+    /** As {@link #query}, the rows themselves. */
+    public List<Row> rows(String sql, List<Key> keys, StructType schema) {
         Set<Row> rows = new LinkedHashSet<>();
         try (Connection c = connections.open()) {
             for (List<Key> chunk : chunks(keys)) {
@@ -70,7 +75,7 @@ public final class KeyedReads {
         } catch (SQLException e) {
             throw new WarehouseException("warehouse look-up failed: " + Sql.firstWords(sql), e);
         }
-        return spark.createDataFrame(new ArrayList<>(rows), schema);
+        return List.copyOf(rows);
     }
 
     /** Chunks of about {@link #KEYS_PER_QUERY} keys, each with every key of its shipments. */

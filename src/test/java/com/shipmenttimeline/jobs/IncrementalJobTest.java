@@ -128,11 +128,16 @@ class IncrementalJobTest {
             }
         }
 
+        /** What the last incremental run asked of the warehouse: bulk loads, bulk reads, staging tables, keyed queries. */
+        com.shipmenttimeline.jobs.warehouse.RoundTrips.Counts lastTrips;
+
         IncrementalJob.RunResult incremental(String... args) {
             upload();
             try (Warehouse w = warehouse()) {
                 String[] all = Stream.concat(Stream.of("--mode", "incremental"), Stream.of(args)).toArray(String[]::new);
-                return new IncrementalJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(CommandLine.parse(all).request());
+                IncrementalJob.RunResult r = new IncrementalJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(CommandLine.parse(all).request());
+                lastTrips = w.roundTrips().now();
+                return r;
             }
         }
 
@@ -323,7 +328,8 @@ class IncrementalJobTest {
      * day and more), one device's clock runs 20 hours fast, some events are sent again and some are
      * corrected (a newer version: another status, another time, another shipment); the files land
      * in arrival order, one or two at a time, each split at random, and between them run incremental
-     * runs (several micro-batches each), base runs and replays. After every run the realtime view
+     * runs (several micro-batches each; each run's batches look up their stored rows by key on the
+     * driver or through staged keys, at random), base runs and replays. After every run the realtime view
      * equals, in every contract column, one base run with the same window start over every file
      * landed so far, and the state table equals the stored rows.
      */
@@ -376,6 +382,12 @@ class IncrementalJobTest {
                 }
             }
             String op = step == 0 ? "base" : List.of("incremental", "incremental", "incremental", "incremental", "base", "replay").get(r.nextInt(6));
+            // Either way of looking up a batch's stored rows: by key on the driver (a small batch), or staged (a large one).
+            split.extra.removeIf(e -> e.startsWith("incremental.small-batch-keys"));
+            boolean staged = r.nextBoolean();
+            if (staged) {
+                split.extra.add("incremental.small-batch-keys=0");
+            }
             switch (op) {
                 case "base" -> split.base("--mode", "backfill", "--from", from, "--as-of", asOf);
                 case "replay" -> {
@@ -386,7 +398,7 @@ class IncrementalJobTest {
                 }
                 default -> split.incremental("--as-of", asOf);
             }
-            ops.add(op + " after " + next + " versions");
+            ops.add(op + (staged && !op.equals("base") ? " (keys staged)" : "") + " after " + next + " versions");
             Deployment reference = new Deployment(root.resolve("reference-" + step));
             reference.raw.reference(shipments, Instant.parse("2025-07-04T00:00:00Z"));
             copyTree(split.raw.root().resolve(com.shipmenttimeline.schemas.RawEvents.EVENTS_DIR),
@@ -516,6 +528,11 @@ class IncrementalJobTest {
         }
         assertEquals(Map.of("rows_read", 5L, "already_processed", 1L, "late", 0L, "duplicates", 1L, "timeline_rows", 2L,
                 "quarantined_malformed", 1L, "rewritten", 2L), total, "a2 and a3 move one place down");
+        // One batch, every kind of row: on Redshift two COPYs (its rows, its quarantine row), no UNLOAD, two staging
+        // tables; the stored versions, the state, and the touched shipment's anchor and stored rows by key, a query each.
+        assertEquals(1, r.batches().size());
+        assertEquals(new com.shipmenttimeline.jobs.warehouse.RoundTrips.Counts(2, 0, 2, 4), d.lastTrips, "bulk loads, bulk reads, staging"
+                + " tables, keyed queries");
         List<Map<String, Object>> view = TestWarehouse.query("SELECT event_id, event_sequence, prev_status FROM "
                 + d.t("shipment_timeline_realtime") + " ORDER BY event_sequence");
         assertEquals(List.of("a1", "s1", "a2", "a3", "n1"), view.stream().map(v -> v.get("event_id")).toList(), "in the same run, in its place");
