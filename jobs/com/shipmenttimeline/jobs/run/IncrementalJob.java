@@ -194,51 +194,13 @@ public final class IncrementalJob extends TimelineJob {
 
     /**
      * Runs the streaming query over the arrival folders that can still bring anything
-     * ({@link Intake#firstOpenFolder}), so that its listing does not grow with history. A running
-     * query (processing-time trigger) lists from the folder that was first when it started; once a
-     * base run has moved that folder on, it stops between two batches and starts again from the new
-     * one, on the same checkpoint: each batch is still committed exactly once.
+     * ({@link Intake#firstOpenFolder}), so that its listing does not grow with history. The run
+     * holds the lease while its query runs, so no base run moves that folder meanwhile.
      */
     private void runStream(Stream s) {
         s.source.checkFolders();
-        Optional<LocalDate> from = s.intake.firstOpenFolder();
-        while (true) {
-            StreamingQuery query = startStream(s, from);
-            if (settings.incremental().processingTime().isEmpty()) {
-                awaitStream(query);
-                return;
-            }
-            Optional<LocalDate> moved = awaitOrMoved(query, from, s.intake);
-            if (moved.isEmpty()) {
-                return;
-            }
-            s.run.log.info("the first open arrival folder moved from {} to {} (a base run): the stream lists from there on", from.orElse(null),
-                    moved.get());
-            from = moved;
-        }
+        awaitStream(startStream(s, s.intake.firstOpenFolder()));
     }
-
-    /** Waits for the query to end (empty), or for a base run to move the first open folder (the new one: the query is stopped). */
-    private static Optional<LocalDate> awaitOrMoved(StreamingQuery query, Optional<LocalDate> from, Intake intake) {
-        try {
-            while (!query.awaitTermination(FOLDER_CHECK_EVERY.toMillis())) {
-                Optional<LocalDate> now = intake.firstOpenFolder();
-                if (now.isPresent() && (from.isEmpty() || now.get().isAfter(from.get())) && !query.status().isTriggerActive()) {
-                    query.stop();
-                    return now;
-                }
-            }
-            return Optional.empty();
-        } catch (StreamingQueryException e) {
-            awaitStream(query);
-            return Optional.empty();
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("the streaming query did not stop", e);
-        }
-    }
-
-    /** How often a running query looks whether a base run moved the first open folder. */
-    static final java.time.Duration FOLDER_CHECK_EVERY = java.time.Duration.ofMinutes(1);
 
     private StreamingQuery startStream(Stream s, Optional<LocalDate> from) {
         Settings.IncrementalSettings inc = settings.incremental();

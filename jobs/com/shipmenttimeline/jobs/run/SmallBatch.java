@@ -1,38 +1,35 @@
 package com.shipmenttimeline.jobs.run;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.RuntimeConfig;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * A small batch's Spark settings, for the batch alone. Adaptive execution runs each shuffle of a
- * query as a Spark job of its own and plans the next from its output, which pays off on the base
- * window and costs a small batch more than its work (a 1,000-event batch ran 32 jobs); and the
- * configured shuffle partitions are sized for the window, not for a batch. So a batch whose keys
- * were few enough to list ({@link BatchLookups}) runs without adaptive execution, on one shuffle
- * partition per {@value #ROWS_PER_PARTITION} keys (at most the configured number). The session's
- * own values come back when the batch ends, whatever its outcome.
+ * A batch's own Spark settings, for the batch alone: the session's values come back when it ends,
+ * whatever its outcome. Every batch collects a bounded number of keys to decide how small it is, in
+ * one Spark job (not a first job over one partition and a second over the rest). A batch whose keys
+ * were few enough to list ({@link BatchLookups}) is small, and the settings sized for the base
+ * window cost it more than its work (a 1,000-event batch ran 32 Spark jobs): adaptive execution
+ * runs each shuffle as a job of its own and plans the next from its output; broadcasting a small
+ * side costs a job each time where one shuffle partition of it costs nothing; generated code is
+ * compiled before it runs, which on a thousand rows (and in a fresh JVM, for every plan) costs more
+ * than interpreting them. So a small batch runs without adaptive execution, automatic broadcasts
+ * and code generation, on one shuffle partition per {@value #ROWS_PER_PARTITION} keys (at most the
+ * configured number). Explicit broadcasts (the locations) stay.
  */
 final class SmallBatch implements AutoCloseable {
     static final long ROWS_PER_PARTITION = 25_000;
     static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
-    static final String ADAPTIVE = "spark.sql.adaptive.enabled";
-    static final String WHOLE_STAGE = "spark.sql.codegen.wholeStage";
 
     private final RuntimeConfig conf;
-    private final String partitions;
-    private final String adaptive;
-    private final boolean adaptiveSet;
-    private final String wholeStage;
-    private final boolean wholeStageSet;
-    private boolean tuned;
+    /** Each setting changed, with the session's own value (empty: it had none). */
+    private final Map<String, Optional<String>> before = new LinkedHashMap<>();
 
     SmallBatch(SparkSession spark) {
         this.conf = spark.conf();
-        this.partitions = conf.get(SHUFFLE_PARTITIONS);
-        this.adaptiveSet = conf.contains(ADAPTIVE);
-        this.adaptive = conf.get(ADAPTIVE, "true");
-        this.wholeStageSet = conf.contains(WHOLE_STAGE);
-        this.wholeStage = conf.get(WHOLE_STAGE, "true");
+        set("spark.sql.limit.initialNumPartitions", Integer.toString(Integer.MAX_VALUE / 2));
     }
 
     /** Sets the small-batch values when the batch's keys were listed; leaves a large batch as configured. */
@@ -41,27 +38,26 @@ final class SmallBatch implements AutoCloseable {
             return;
         }
         long wanted = Math.max(1, (lookups.size() + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
-        conf.set(SHUFFLE_PARTITIONS, Long.toString(Math.min(wanted, Long.parseLong(partitions))));
-        conf.set(ADAPTIVE, "false");
-        conf.set(WHOLE_STAGE, "false");
-        tuned = true;
+        set(SHUFFLE_PARTITIONS, Long.toString(Math.min(wanted, Long.parseLong(conf.get(SHUFFLE_PARTITIONS)))));
+        set("spark.sql.adaptive.enabled", "false");
+        set("spark.sql.autoBroadcastJoinThreshold", "-1");
+        set("spark.sql.codegen.wholeStage", "false");
+        set("spark.sql.codegen.factoryMode", "NO_CODEGEN");
+    }
+
+    private void set(String key, String value) {
+        before.putIfAbsent(key, conf.contains(key) ? Optional.of(conf.get(key)) : Optional.empty());
+        conf.set(key, value);
     }
 
     @Override
     public void close() {
-        if (!tuned) {
-            return;
-        }
-        conf.set(SHUFFLE_PARTITIONS, partitions);
-        restore(ADAPTIVE, adaptiveSet, adaptive);
-        restore(WHOLE_STAGE, wholeStageSet, wholeStage);
-    }
-
-    private void restore(String key, boolean wasSet, String value) {
-        if (wasSet) {
-            conf.set(key, value);
-        } else {
-            conf.unset(key);
-        }
+        before.forEach((key, value) -> {
+            if (value.isPresent()) {
+                conf.set(key, value.get());
+            } else {
+                conf.unset(key);
+            }
+        });
     }
 }
