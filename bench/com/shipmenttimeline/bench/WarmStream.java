@@ -142,8 +142,8 @@ final class WarmStream {
             public void onJobStart(SparkListenerJobStart event) {
                 jobs.incrementAndGet();
                 if (Boolean.getBoolean("bench.jobs")) {
-                    log.println("JOB " + event.jobId() + " " + event.properties().getProperty("callSite.short") + " | "
-                            + event.properties().getProperty("spark.job.description"));
+                    log.println("JOB " + event.jobId() + " " + event.properties().getProperty("spark.job.description") + " | "
+                            + event.properties().getProperty("callSite.long", "").replaceAll("\\s+", " "));
                 }
             }
         };

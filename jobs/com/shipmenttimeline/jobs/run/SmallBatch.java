@@ -22,6 +22,7 @@ import org.apache.spark.sql.SparkSession;
 final class SmallBatch implements AutoCloseable {
     static final long ROWS_PER_PARTITION = 25_000;
     static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
+    static final String ADAPTIVE = "spark.sql.adaptive.enabled";
 
     private final RuntimeConfig conf;
     /** Each setting changed, with the session's own value (empty: it had none). */
@@ -30,16 +31,19 @@ final class SmallBatch implements AutoCloseable {
     SmallBatch(SparkSession spark) {
         this.conf = spark.conf();
         set("spark.sql.limit.initialNumPartitions", Integer.toString(Integer.MAX_VALUE / 2));
+        // Off until the batch's size is known: the read is cached before, and its cache is filled by the key collect.
+        set(ADAPTIVE, "false");
     }
 
-    /** Sets the small-batch values when the batch's keys were listed; leaves a large batch as configured. */
+    /** Sets the small-batch values when the batch's keys were listed; gives a large batch the session's own settings back. */
     void tune(BatchLookups lookups) {
         if (!lookups.listed()) {
+            close();
+            before.clear();
             return;
         }
         long wanted = Math.max(1, (lookups.size() + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
         set(SHUFFLE_PARTITIONS, Long.toString(Math.min(wanted, Long.parseLong(conf.get(SHUFFLE_PARTITIONS)))));
-        set("spark.sql.adaptive.enabled", "false");
         set("spark.sql.autoBroadcastJoinThreshold", "-1");
         set("spark.sql.codegen.wholeStage", "false");
         set("spark.sql.codegen.factoryMode", "NO_CODEGEN");
