@@ -324,7 +324,7 @@ public final class IncrementalJob extends TimelineJob {
         BatchLookups lookups = batch.log.run("batch " + runId + ": look up keys", () -> RunContext.readGuarded(() -> BatchLookups.of(batch,
                 read.filter(col(RawEvents.EVENT_ID).isNotNull().and(col(RawEvents.SHIPMENT_ID).isNotNull()).and(functions.not(col(RawEvents.MALFORMED)))),
                 "keys")), l -> l.listed() ? l.size() + " keys, listed" : "staged");
-        small.tune(lookups);
+        boolean smallBatch = small.tune(lookups);
         Dataset<Row> tagged = batch.cache(EventOutcomes.forIncremental(read, s.asOf, settings.futureTolerance(), windowStart.orElse(null),
                 lookups.storedVersions(EventOutcomes.STORED_VERSION_COLUMNS)));
         TimelinePipeline pipeline = new TimelinePipeline(spark, warehouse, s.reference());
@@ -347,7 +347,8 @@ public final class IncrementalJob extends TimelineJob {
                     t -> t.size() + " shipment(s)"));
         }
         Computed c = touched.isEmpty()
-                ? appended(batch, pipeline, tagged, state, lookups, outcomes, batchKey, record, startedAt)
+                ? appended(batch, pipeline, tagged, state, smallBatch ? Optional.of(lookups.shipmentIds()) : Optional.empty(), outcomes,
+                        batchKey, record, startedAt)
                 : rewritten(batch, pipeline, tagged, state, touched, windowStart.orElse(Instant.EPOCH), outcomes, batchKey, record, startedAt);
         TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
         batch.log.run("batch " + runId + ": write lake", () -> {
@@ -397,10 +398,10 @@ public final class IncrementalJob extends TimelineJob {
     }
 
     /** The common case: every shipment of the batch continues from its state row, read by key. */
-    private Computed appended(RunContext batch, TimelinePipeline pipeline, Dataset<Row> tagged, Dataset<Row> state, BatchLookups lookups,
-            TimelinePipeline.Outcomes outcomes, String batchKey, RunRecord.Builder record, Instant startedAt) {
+    private Computed appended(RunContext batch, TimelinePipeline pipeline, Dataset<Row> tagged, Dataset<Row> state,
+            Optional<List<String>> shipmentIds, TimelinePipeline.Outcomes outcomes, String batchKey, RunRecord.Builder record, Instant startedAt) {
         Dataset<Row> inScope = tagged.filter(col(Outcome.COLUMN).equalTo(Outcome.TIMELINE));
-        Dataset<Row> computed = lookups.listed() ? pipeline.computeTimeline(inScope, state, lookups.shipmentIds())
+        Dataset<Row> computed = shipmentIds.isPresent() ? pipeline.computeTimeline(inScope, state, shipmentIds.get())
                 : pipeline.computeTimeline(inScope, state, false);
         Dataset<Row> timeline = batch.cache(TimelineFields.withIncrementalProcessing(computed,
                 batchUuid(batchKey), Timestamp.from(startedAt)));
@@ -431,10 +432,12 @@ public final class IncrementalJob extends TimelineJob {
                 .union(spark.createDataFrame(touched.stream().map(id -> org.apache.spark.sql.RowFactory.create(id, " ")).toList(),
                         inScope.select(col(RawEvents.SHIPMENT_ID), col(RawEvents.EVENT_ID)).schema()));
         BatchLookups touchedLookups = batch.log.run("batch " + runId + ": look up keys of shipments taken in out of order",
-                () -> BatchLookups.of(batch, touchedKeys, "touched"), l -> l.listed() ? l.size() + " keys, listed" : "staged");
-        Dataset<Row> anchors = touchedLookups.stateBefore(windowStart);
+                () -> BatchLookups.ofTouched(batch, touchedKeys), l -> l.listed() ? l.size() + " keys, listed" : "staged");
         List<String> storedColumns = List.of(TimelineColumns.names(TimelineColumns.COMPUTED));
-        Dataset<Row> stored = touchedLookups.storedRowsFrom(windowStart, storedColumns);
+        Touched read = batch.log.run("batch " + runId + ": read stored rows of shipments taken in out of order", () -> new Touched(
+                touchedLookups.stateBefore(windowStart), touchedLookups.storedRowsFrom(windowStart, storedColumns)), r -> "ok");
+        Dataset<Row> anchors = read.anchors();
+        Dataset<Row> stored = read.stored();
         Column[] eventColumns = java.util.stream.Stream.of(RawEvents.EVENT_ID, RawEvents.SHIPMENT_ID, RawEvents.EVENT_TIMESTAMP,
                 RawEvents.EVENT_TYPE, RawEvents.STATUS, RawEvents.LOCATION_ID, RawEvents.INGESTED_AT).map(functions::col).toArray(Column[]::new);
         Dataset<Row> events = inScope.select(eventColumns).unionByName(stored.select(eventColumns));
@@ -470,6 +473,9 @@ public final class IncrementalJob extends TimelineJob {
         Dataset<Row> rows = TimelineFields.withIncrementalProcessing(changed.drop("_rewritten"), batchUuid(batchKey), Timestamp.from(startedAt));
         return new Computed(rows, written, List.copyOf(replaced));
     }
+
+    /** Touched shipments' last stored rows before the window start, and their stored rows from it. */
+    private record Touched(Dataset<Row> anchors, Dataset<Row> stored) {}
 
     private static String batchUuid(String batchKey) {
         return UUID.nameUUIDFromBytes(batchKey.getBytes(StandardCharsets.UTF_8)).toString();

@@ -11,16 +11,16 @@ import org.apache.spark.sql.SparkSession;
  * whatever its outcome. Every batch collects a bounded number of keys to decide how small it is, in
  * one Spark job (not a first job over one partition and a second over the rest). A batch whose keys
  * were few enough to list ({@link BatchLookups}) is small, and the settings sized for the base
- * window cost it more than its work (a 1,000-event batch ran 32 Spark jobs): adaptive execution
+ * window cost it more than its work (a 1,000-event batch ran 32 Spark jobs), up to
+ * {@value #MAX_KEYS} keys (a larger one runs as configured: at 21,000 keys the same settings cost
+ * more than they saved): adaptive execution
  * runs each shuffle as a job of its own and plans the next from its output; broadcasting a small
  * side costs a job each time where one shuffle partition of it costs nothing; generated code is
  * compiled before it runs, which on a thousand rows (and in a fresh JVM, for every plan) costs more
  * than interpreting them. So a small batch runs without adaptive execution, automatic broadcasts
- * and code generation, on one shuffle partition per {@value #ROWS_PER_PARTITION} keys (at most the
- * configured number). Explicit broadcasts (the locations) stay.
+ * and code generation, on one shuffle partition. Explicit broadcasts (the locations) stay.
  */
 final class SmallBatch implements AutoCloseable {
-    static final long ROWS_PER_PARTITION = 25_000;
     static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
     static final String ADAPTIVE = "spark.sql.adaptive.enabled";
 
@@ -35,18 +35,25 @@ final class SmallBatch implements AutoCloseable {
         set(ADAPTIVE, "false");
     }
 
-    /** Sets the small-batch values when the batch's keys were listed; gives a large batch the session's own settings back. */
-    void tune(BatchLookups lookups) {
-        if (!lookups.listed()) {
+    /** Keys a batch may have to run as a small one (measured: at 21,000 keys these settings cost more than they saved). */
+    static final long MAX_KEYS = 5_000;
+
+    /**
+     * Sets the small-batch values when the batch's keys were listed and are at most {@link #MAX_KEYS};
+     * gives a larger batch the session's own settings back (its rows are many enough for generated
+     * code, broadcasts and adaptive execution to pay). Returns whether the batch is small.
+     */
+    boolean tune(BatchLookups lookups) {
+        if (!lookups.listed() || lookups.size() > MAX_KEYS) {
             close();
             before.clear();
-            return;
+            return false;
         }
-        long wanted = Math.max(1, (lookups.size() + ROWS_PER_PARTITION - 1) / ROWS_PER_PARTITION);
-        set(SHUFFLE_PARTITIONS, Long.toString(Math.min(wanted, Long.parseLong(conf.get(SHUFFLE_PARTITIONS)))));
+        set(SHUFFLE_PARTITIONS, "1");
         set("spark.sql.autoBroadcastJoinThreshold", "-1");
         set("spark.sql.codegen.wholeStage", "false");
         set("spark.sql.codegen.factoryMode", "NO_CODEGEN");
+        return true;
     }
 
     private void set(String key, String value) {
