@@ -503,27 +503,22 @@ public record Settings(
     }
 
     private static int nonNegative(Config c, String key) {
-        int v;
-        try {
-            v = c.getInt(key);
-        } catch (ConfigException e) {
-            throw new UsageException("timeline." + key + " must be a whole number: " + oneLine(e.getMessage()));
-        }
-        if (v < 0) {
-            throw new UsageException("timeline." + key + " must be 0 or more (got " + v + ")");
-        }
-        return v;
+        return atLeast(c, key, 0);
     }
 
     private static int positive(Config c, String key) {
+        return atLeast(c, key, 1);
+    }
+
+    private static int atLeast(Config c, String key, int min) {
         int v;
         try {
             v = c.getInt(key);
         } catch (ConfigException e) {
             throw new UsageException("timeline." + key + " must be a whole number: " + oneLine(e.getMessage()));
         }
-        if (v < 1) {
-            throw new UsageException("timeline." + key + " must be at least 1 (got " + v + ")");
+        if (v < min) {
+            throw new UsageException("timeline." + key + (min == 0 ? " must be 0 or more" : " must be at least " + min) + " (got " + v + ")");
         }
         return v;
     }

@@ -314,8 +314,8 @@ public final class IncrementalJob extends TimelineJob {
      *
      * @param alsoTouched shipments to compute again from their stored rows even without a new event (a replay's)
      */
-    private BatchResult takeIn(Stream s, RunContext batch, SmallBatch small, String batchKey, List<RawFile> files, RunRecord.Builder record, Instant startedAt,
-            Set<String> alsoTouched) {
+    private BatchResult takeIn(Stream s, RunContext batch, SmallBatch small, String batchKey, List<RawFile> files, RunRecord.Builder record,
+            Instant startedAt, Set<String> alsoTouched) {
         String runId = record.runId();
         Optional<Instant> windowStart = s.intake.latestWindowStart();
         Dataset<Row> read = batch.cache(s.source.read(files, windowStart.orElse(null), s.asOf.plus(settings.futureTolerance())));
