@@ -22,7 +22,7 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * How an incremental batch reads the stored rows of its (shipment_id, event_id) keys. A batch of
- * up to {@code incremental.small-batch-keys} keys (10,000 by default) collects them to the driver
+ * up to {@code incremental.small-batch-keys} keys (100,000 by default) collects them to the driver
  * and looks up by them in plain queries, a chunk at a time ({@link KeyedReads}): the rows come back
  * as local frames, cached for the batch. A larger one (a catch-up after an
  * outage, a replay) stages them in a table of its own with one bulk load and reads through the bulk

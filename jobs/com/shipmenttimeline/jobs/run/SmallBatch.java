@@ -9,16 +9,18 @@ import org.apache.spark.sql.SparkSession;
 /**
  * A batch's own Spark settings, for the batch alone: the session's values come back when it ends,
  * whatever its outcome. Every batch collects a bounded number of keys to decide how small it is, in
- * one Spark job (not a first job over one partition and a second over the rest). A batch whose keys
- * were few enough to list ({@link BatchLookups}) is small, and the settings sized for the base
- * window cost it more than its work (a 1,000-event batch ran 32 Spark jobs), up to
- * {@value #MAX_KEYS} keys (a larger one runs as configured: at 21,000 keys the same settings cost
- * more than they saved): adaptive execution
- * runs each shuffle as a job of its own and plans the next from its output; broadcasting a small
- * side costs a job each time where one shuffle partition of it costs nothing; generated code is
- * compiled before it runs, which on a thousand rows (and in a fresh JVM, for every plan) costs more
- * than interpreting them. So a small batch runs without adaptive execution, automatic broadcasts
- * and code generation, on one shuffle partition. Explicit broadcasts (the locations) stay.
+ * one Spark job (not a first job over one partition and a second over the rest), with adaptive
+ * execution off. The settings sized for the base window cost a batch whose keys were few enough to
+ * list ({@link BatchLookups}) more than its work (a 1,000-event batch ran 32 Spark jobs): adaptive
+ * execution runs each shuffle as a job of its own and plans the next from its output, and a shuffle
+ * of the window's width spreads a few thousand rows over many tasks. So a listed batch keeps
+ * adaptive execution off and runs on as few shuffle partitions as its keys fill. Up to
+ * {@value #MAX_KEYS} keys it is small and also runs without automatic broadcasts (broadcasting a
+ * small side costs a job each time where one shuffle partition of it costs nothing) and generated
+ * code (compiled before it runs, which on a thousand rows, and in a fresh JVM for every plan, costs
+ * more than interpreting them); above, those pay (measured: at 21,000 keys they cost more than they
+ * saved). Explicit broadcasts (the locations) stay. A batch whose keys were staged runs as the
+ * session is configured.
  */
 final class SmallBatch implements AutoCloseable {
     static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
@@ -38,18 +40,29 @@ final class SmallBatch implements AutoCloseable {
     /** Keys a batch may have to run as a small one (measured: at 21,000 keys these settings cost more than they saved). */
     static final long MAX_KEYS = 5_000;
 
+    /** Listed keys per shuffle partition: a listed batch runs on as few partitions as its keys fill, at most the session's. */
+    static final long KEYS_PER_PARTITION = 25_000;
+
     /**
-     * Sets the small-batch values when the batch's keys were listed and are at most {@link #MAX_KEYS};
-     * gives a larger batch the session's own settings back (its rows are many enough for generated
-     * code, broadcasts and adaptive execution to pay). Returns whether the batch is small.
+     * Sizes the batch by its keys. A batch whose keys were listed keeps adaptive execution off and
+     * runs on one shuffle partition per {@value #KEYS_PER_PARTITION} keys (at most the session's
+     * number): its rows are too few for a shuffle of the base window's width, and adaptive execution
+     * would run each shuffle as a job of its own. Up to {@link #MAX_KEYS} keys it is small, and also
+     * runs without automatic broadcasts and generated code. A batch whose keys were staged gets the
+     * session's own settings back. Returns whether the batch is small.
      */
     boolean tune(BatchLookups lookups) {
-        if (!lookups.listed() || lookups.size() > MAX_KEYS) {
+        if (!lookups.listed()) {
             close();
             before.clear();
             return false;
         }
-        set(SHUFFLE_PARTITIONS, "1");
+        long partitions = Math.max(1, (lookups.size() + KEYS_PER_PARTITION - 1) / KEYS_PER_PARTITION);
+        long session = Long.parseLong(conf.get(SHUFFLE_PARTITIONS, "200"));
+        set(SHUFFLE_PARTITIONS, Long.toString(Math.min(partitions, Math.max(1, session))));
+        if (lookups.size() > MAX_KEYS) {
+            return false;
+        }
         set("spark.sql.autoBroadcastJoinThreshold", "-1");
         set("spark.sql.codegen.wholeStage", "false");
         set("spark.sql.codegen.factoryMode", "NO_CODEGEN");
