@@ -137,13 +137,13 @@ final class WarmStream {
         String lastId = (String) rows.get(rows.size() - 1).get(0);
         Path file = land(rows, at, prefix + landed++ + ".parquet");
         AtomicLong jobs = new AtomicLong();
-        final long[] started = {0};
+        long t0 = System.nanoTime();
         SparkListener counter = new SparkListener() {
             @Override
             public void onJobStart(SparkListenerJobStart event) {
                 jobs.incrementAndGet();
                 if (Boolean.getBoolean("bench.jobs")) {
-                    log.printf("JOB %d started at %.2f s: ", event.jobId(), (System.nanoTime() - started[0]) / 1e9);
+                    log.printf("JOB %d started at %.2f s: ", event.jobId(), (System.nanoTime() - t0) / 1e9);
                     log.println(event.properties().getProperty("spark.job.description") + " | "
                             + event.properties().getProperty("callSite.long", "").replaceAll("\\s+", " "));
                 }
@@ -152,13 +152,11 @@ final class WarmStream {
             @Override
             public void onJobEnd(org.apache.spark.scheduler.SparkListenerJobEnd event) {
                 if (Boolean.getBoolean("bench.jobs")) {
-                    log.printf("JOB %d ended at %.2f s%n", event.jobId(), (System.nanoTime() - started[0]) / 1e9);
+                    log.printf("JOB %d ended at %.2f s%n", event.jobId(), (System.nanoTime() - t0) / 1e9);
                 }
             }
         };
         spark.sparkContext().addSparkListener(counter);
-        long t0 = System.nanoTime();
-        started[0] = t0;
         Files.move(file, file.resolveSibling(file.getFileName().toString().substring(1)), StandardCopyOption.ATOMIC_MOVE);
         try (Connection c = warehouse.connect();
                 PreparedStatement visible = c.prepareStatement("SELECT count(*) FROM " + schema + "." + WarehouseTables.REALTIME_VIEW + " WHERE event_id = ?")) {

@@ -20,8 +20,8 @@ import org.apache.spark.sql.SparkSession;
  * code (compiled before it runs, which on a thousand rows, and in a fresh JVM for every plan, costs
  * more than interpreting them); above, those pay (at 21,000 keys a batch ran slower with every
  * small-batch setting than with adaptive execution alone off, in separate runs; not measured one
- * setting at a time). Explicit broadcasts (the locations) stay. A batch whose keys were staged runs as the
- * session is configured.
+ * setting at a time). Explicit broadcasts (the locations) stay. A batch whose keys were staged
+ * runs as the session is configured.
  */
 final class SmallBatch implements AutoCloseable {
     static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
@@ -59,8 +59,7 @@ final class SmallBatch implements AutoCloseable {
             return false;
         }
         long partitions = Math.max(1, (lookups.size() + KEYS_PER_PARTITION - 1) / KEYS_PER_PARTITION);
-        long session = Long.parseLong(conf.get(SHUFFLE_PARTITIONS, "200"));
-        set(SHUFFLE_PARTITIONS, Long.toString(Math.min(partitions, Math.max(1, session))));
+        set(SHUFFLE_PARTITIONS, Long.toString(Math.min(partitions, Math.max(1, Long.parseLong(conf.get(SHUFFLE_PARTITIONS))))));
         if (lookups.size() > MAX_KEYS) {
             return false;
         }

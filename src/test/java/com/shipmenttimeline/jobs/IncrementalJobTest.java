@@ -382,12 +382,7 @@ class IncrementalJobTest {
                 }
             }
             String op = step == 0 ? "base" : List.of("incremental", "incremental", "incremental", "incremental", "base", "replay").get(r.nextInt(6));
-            // Either way of looking up a batch's stored rows: by key on the driver (a small batch), or staged (a large one).
-            split.extra.removeIf(e -> e.startsWith("incremental.small-batch-keys"));
-            boolean staged = r.nextBoolean();
-            if (staged) {
-                split.extra.add("incremental.small-batch-keys=0");
-            }
+            boolean staged = lookUpEitherWay(split, r);
             switch (op) {
                 case "base" -> split.base("--mode", "backfill", "--from", from, "--as-of", asOf);
                 case "replay" -> {
@@ -408,17 +403,12 @@ class IncrementalJobTest {
         Map<String, Object> latest = split.timeline().stream()
                 .filter(row -> ((Number) row.get("event_sequence")).longValue() >= 2)
                 .max(java.util.Comparator.comparing(row -> (java.sql.Timestamp) row.get("event_timestamp"))).orElseThrow();
-        Instant latestAt = ((java.sql.Timestamp) latest.get("event_timestamp")).toInstant();
-        long latestTs = latestAt.getEpochSecond() * 1_000_000L + latestAt.getNano() / 1000;
+        long latestTs = com.shipmenttimeline.testing.TimelineFrames.toMicros((java.sql.Timestamp) latest.get("event_timestamp"));
         long arrival = Math.max(sent.get(sent.size() - 1).arrival(), latestTs) + minute;
         Event before = new Event((String) latest.get("shipment_id"), "taken-in-" + seed, latestTs - 1_000_000L, "IN_TRANSIT",
                 (String) latest.get("location_id"), null);
         land(split, RawFolder.dateOf(arrival), List.of(new Sent(before, arrival, arrival)));
-        boolean staged = r.nextBoolean();
-        split.extra.removeIf(e -> e.startsWith("incremental.small-batch-keys"));
-        if (staged) {
-            split.extra.add("incremental.small-batch-keys=0");
-        }
+        boolean staged = lookUpEitherWay(split, r);
         String rewriting = "SELECT count(*) FROM " + split.t("processing_runs") + " WHERE rewritten > 0";
         long rewrote = TestWarehouse.count(rewriting);
         split.incremental("--as-of", asOf);
@@ -427,6 +417,19 @@ class IncrementalJobTest {
                 "seed " + seed + ", fast clock " + fastClock + ", after " + ops);
         assertEquals(rewrote + 1, TestWarehouse.count(rewriting), "the last run took an event in out of order: " + ops);
         assertLakeHoldsTheWarehouseRows(split);
+    }
+
+    /**
+     * Either way of looking up a batch's stored rows, at random for the next run: by key on the
+     * driver (a small batch), or staged (a large one). Returns whether staged.
+     */
+    static boolean lookUpEitherWay(Deployment d, Random r) {
+        d.extra.removeIf(e -> e.startsWith("incremental.small-batch-keys"));
+        boolean staged = r.nextBoolean();
+        if (staged) {
+            d.extra.add("incremental.small-batch-keys=0");
+        }
+        return staged;
     }
 
     /** The view of {@code split} equals one base run over every file it has landed, run in a fresh deployment at {@code dir}. */
