@@ -350,21 +350,68 @@ public final class IncrementalJob extends TimelineJob {
                 ? appended(batch, pipeline, tagged, state, smallBatch ? Optional.of(lookups.shipmentIds()) : Optional.empty(), outcomes,
                         batchKey, record, startedAt)
                 : rewritten(batch, pipeline, tagged, state, touched, windowStart.orElse(Instant.EPOCH), outcomes, batchKey, record, startedAt);
-        TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
-        batch.log.run("batch " + runId + ": write lake", () -> {
-            s.lease.check("write batch " + runId + " to the lake");
-            lake.writingAs(TimelineLake.INCREMENTAL_RUN_TAG + runId, () -> {
-                lake.deleteEvents(c.replacedIds(), batchUuid(batchKey));
-                lake.appendIncremental(c.rows(), c.rowCount(), batchAppId(batchKey), batchVersion(batchKey));
-            });
-        });
+        s.lease.check("write batch " + runId + " to the lake");
+        Commit commit = besideTheLakeWrite(batch, runId, batchKey, c, () -> stageRows(batch, tagged, c, touched, record, startedAt));
         RunPoints.reached(RunPoints.AFTER_LAKE_WRITE);
-        Commit commit = stageRows(batch, tagged, c, touched, record, startedAt);
         RunCounts counts = record.counts();
         RunContext.Committed done = batch.commit("batch " + runId + ": commit", new RunContext.CommitWork(ProcessType.INCREMENTAL, record,
                 s.lease, files, record.newestEvent(), commit.statements(), commit.values(), true),
                 d -> d.byThisAttempt() ? "committed: " + counts : "already committed by an earlier attempt");
         return new BatchResult(done.record(), !done.byThisAttempt());
+    }
+
+    /**
+     * Writes the batch's rows to the lake on a thread of its own while {@code staging} stages them in
+     * the warehouse on this one, and returns when both are done. The two writes read the same cached
+     * rows and share nothing else: the lake's time goes mostly to Delta's log, the staging's to JDBC
+     * round trips, so together they cost about the longer of the two instead of the sum. Section 5's
+     * order holds: the warehouse commit, after this, still comes after the lake's commit, and a
+     * failure of either fails the batch (after both have stopped) before anything is committed.
+     */
+    private Commit besideTheLakeWrite(RunContext batch, String runId, String batchKey, Computed c, java.util.function.Supplier<Commit> staging) {
+        TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
+        // A new thread inherits this one's Spark session and local properties (the stream's job group among them).
+        java.util.concurrent.FutureTask<Void> lakeWrite = new java.util.concurrent.FutureTask<>(() -> {
+            batch.log.run("batch " + runId + ": write lake", () -> lake.writingAs(TimelineLake.INCREMENTAL_RUN_TAG + runId, () -> {
+                lake.deleteEvents(c.replacedIds(), batchUuid(batchKey));
+                lake.appendIncremental(c.rows(), c.rowCount(), batchAppId(batchKey), batchVersion(batchKey));
+            }));
+            return null;
+        });
+        Thread writer = new Thread(lakeWrite, "lake-write-" + runId);
+        writer.setDaemon(true);
+        writer.start();
+        Commit commit;
+        try {
+            commit = staging.get();
+        } catch (RuntimeException | Error e) {
+            try {
+                awaitLakeWrite(lakeWrite);
+            } catch (RuntimeException lakeFailure) {
+                e.addSuppressed(lakeFailure);
+            }
+            throw e;
+        }
+        awaitLakeWrite(lakeWrite);
+        return commit;
+    }
+
+    private static void awaitLakeWrite(java.util.concurrent.FutureTask<Void> lakeWrite) {
+        try {
+            lakeWrite.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the lake write ran", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw RunContext.asRunFailure((Exception) cause); // SparkException: checked, thrown undeclared
+        }
     }
 
     /**

@@ -273,6 +273,54 @@ class FaultSuiteTest {
         Reliability.record("lake", "the lake's S3 endpoint is unreachable (" + job + " job)", outcome);
     }
 
+    /**
+     * The lake goes down in the middle of an incremental batch, after the batch's timeline is
+     * computed: the lake write fails while the warehouse rows are staged beside it. The batch
+     * commits nothing and leaves no staging table; the rerun commits it once.
+     */
+    @Test
+    void theLakeGoesDownWhileAnIncrementalBatchWritesIt(@TempDir Path dir) throws Exception {
+        S3Server s3 = S3Server.get().configure(SharedSpark.get());
+        IncrementalJobTest.Deployment dep = new IncrementalJobTest.Deployment(dir);
+        dep.lakeUri = "s3a://" + S3Server.OUTAGE_BUCKET + "/" + dep.schema + "/lake";
+        dep.raw.reference(4, Instant.parse("2025-07-04T00:00:00Z"));
+        dep.raw.parquet(JULY_2, events("h", 20, D0 + DAY, 4, 1));
+        dep.base("--mode", "daily_base", "--as-of", "2025-07-02T06:00:00Z");
+        Object checkpointBefore = dep.checkpoint();
+        dep.raw.parquet(JULY_2, fresh("f"));
+        List<String> stages = Collections.synchronizedList(new ArrayList<>());
+        StageLog.observer = (stage, nanos) -> {
+            stages.add(stage.replaceFirst("^batch [^:]+: ", ""));
+            if (stage.endsWith(": compute timeline")) {
+                try {
+                    s3.cutOff(SharedSpark.get());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        RuntimeException e;
+        try {
+            e = assertThrows(RuntimeException.class, () -> dep.incremental(INCREMENTAL));
+        } finally {
+            StageLog.observer = null;
+            s3.restore(SharedSpark.get());
+        }
+        assertTrue(stages.contains("write lake") && stages.contains("stage warehouse rows"),
+                "the lake write failed while the rows were staged beside it: " + stages);
+        assertEquals(20, viewRows(dep), "nothing of the failed batch is visible");
+        assertEquals(checkpointBefore, dep.checkpoint(), "the checkpoint did not move");
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM " + dep.t("shipment_timeline_incremental")));
+        assertEquals(0, TestWarehouse.count("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + dep.schema
+                + "' AND table_name LIKE 'stg_%'"), "the staged rows' tables are dropped");
+
+        dep.incremental(INCREMENTAL);
+        String outcome = "the batch fails (" + firstLine(e) + "), nothing committed, no staging table left; once the lake is back,"
+                + " the rerun commits: " + dep.assertExactlyOnce(40);
+        assertEquals(20, dep.lake().read(TimelineLake.INCREMENTAL_TABLE).count(), "the lake holds the batch once");
+        Reliability.record("lake", "the lake's S3 endpoint goes down while an incremental batch writes it", outcome);
+    }
+
     // ---- bad files ----
 
     @ParameterizedTest(name = "{0}")
