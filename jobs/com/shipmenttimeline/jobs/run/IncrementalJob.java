@@ -295,9 +295,11 @@ public final class IncrementalJob extends TimelineJob {
         RunContext batch = s.run.forBatch(runId);
         s.source.forgetReads();
         com.shipmenttimeline.jobs.warehouse.RoundTrips.Counts trips = warehouse.roundTrips().now();
+        long connections = warehouse.connectionsMade();
         try (batch; SmallBatch small = new SmallBatch(spark)) {
             BatchResult done = takeIn(s, batch, small, batchKey, files, record, startedAt, alsoTouched);
-            batch.log.info("batch {}: warehouse {}", runId, warehouse.roundTrips().now().since(trips));
+            batch.log.info("batch {}: warehouse {}, {} new connection(s)", runId, warehouse.roundTrips().now().since(trips),
+                    warehouse.connectionsMade() - connections);
             return done;
         } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
             RuntimeException failure = s.source.nameUnreadableParquet(RunContext.asRunFailure(e));

@@ -143,6 +143,11 @@ public final class Warehouse implements AutoCloseable {
         return view;
     }
 
+    /** How many warehouse connections this warehouse has opened so far (the rest were kept ones, used again). */
+    public long connectionsMade() {
+        return connections.made();
+    }
+
     /** Runs one statement on a connection of its own (set-up and clean-up in tools and tests). */
     public void execute(String sql) {
         Sql.execute(connections, sql);
@@ -150,6 +155,7 @@ public final class Warehouse implements AutoCloseable {
 
     @Override
     public void close() {
+        connections.closeIdle();
         if (server != null) {
             try {
                 server.close();

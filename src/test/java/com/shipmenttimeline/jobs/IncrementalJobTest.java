@@ -130,6 +130,8 @@ class IncrementalJobTest {
 
         /** What the last incremental run asked of the warehouse: bulk loads, bulk reads, staging tables, keyed queries. */
         com.shipmenttimeline.jobs.warehouse.RoundTrips.Counts lastTrips;
+        /** How many warehouse connections the last incremental run opened. */
+        long lastConnections;
 
         IncrementalJob.RunResult incremental(String... args) {
             upload();
@@ -137,6 +139,7 @@ class IncrementalJobTest {
                 String[] all = Stream.concat(Stream.of("--mode", "incremental"), Stream.of(args)).toArray(String[]::new);
                 IncrementalJob.RunResult r = new IncrementalJob(SharedSpark.get(), settings(), w, Clock.systemUTC()).run(CommandLine.parse(all).request());
                 lastTrips = w.roundTrips().now();
+                lastConnections = w.connectionsMade();
                 return r;
             }
         }
@@ -563,6 +566,8 @@ class IncrementalJobTest {
         assertEquals(1, r.batches().size());
         assertEquals(new com.shipmenttimeline.jobs.warehouse.RoundTrips.Counts(2, 0, 2, 4), d.lastTrips, "bulk loads, bulk reads, staging"
                 + " tables, keyed queries");
+        // Its dozen or so statements (the lease, the ledger, the look-ups, the staging DDL, the commit) share kept connections.
+        assertTrue(d.lastConnections >= 1 && d.lastConnections <= 2, "connections opened by the run: " + d.lastConnections);
         List<Map<String, Object>> view = TestWarehouse.query("SELECT event_id, event_sequence, prev_status FROM "
                 + d.t("shipment_timeline_realtime") + " ORDER BY event_sequence");
         assertEquals(List.of("a1", "s1", "a2", "a3", "n1"), view.stream().map(v -> v.get("event_id")).toList(), "in the same run, in its place");
