@@ -372,7 +372,7 @@ public final class IncrementalJob extends TimelineJob {
      */
     private Commit besideTheLakeWrite(RunContext batch, String runId, String batchKey, Computed c, java.util.function.Supplier<Commit> staging) {
         TimelineLake lake = new TimelineLake(spark, settings.paths().lake());
-        // A new thread inherits this one's Spark session and local properties (the stream's job group among them).
+        // A thread started from this one inherits its active Spark session and a copy of its local properties.
         java.util.concurrent.FutureTask<Void> lakeWrite = new java.util.concurrent.FutureTask<>(() -> {
             batch.log.run("batch " + runId + ": write lake", () -> lake.writingAs(TimelineLake.INCREMENTAL_RUN_TAG + runId, () -> {
                 lake.deleteEvents(c.replacedIds(), batchUuid(batchKey));

@@ -1,6 +1,9 @@
 package com.shipmenttimeline.jobs.warehouse;
 
 import com.shipmenttimeline.jobs.config.Settings;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -8,9 +11,7 @@ import java.util.Deque;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Where the warehouse is and how a connection to it is opened: one URL and its driver properties; connections are kept for reuse. */
 public final class Connections {
@@ -34,7 +35,7 @@ public final class Connections {
         return new Connections(jdbcUrl, p, retry);
     }
 
-    private final java.util.concurrent.atomic.AtomicLong made = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong made = new AtomicLong();
     /** Idle connections kept for the next {@link #open}, newest first. */
     private final Deque<Connection> idle = new ConcurrentLinkedDeque<>();
     /** How many idle connections are kept: a run uses one at a time, and the lease's renewals a second. */
@@ -57,9 +58,9 @@ public final class Connections {
             }
             closeQuietly(kept);
         }
-        Connection made = retry.call("connect", () -> DriverManager.getConnection(jdbcUrl, copy()));
-        this.made.incrementAndGet();
-        return lent(made);
+        Connection fresh = retry.call("connect", () -> DriverManager.getConnection(jdbcUrl, copy()));
+        made.incrementAndGet();
+        return lent(fresh);
     }
 
     /** How many connections {@link #open} has made (not taken from the kept ones) so far. */

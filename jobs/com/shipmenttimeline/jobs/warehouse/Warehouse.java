@@ -148,7 +148,7 @@ public final class Warehouse implements AutoCloseable {
         return connections.made();
     }
 
-    /** Runs one statement on a connection of its own (set-up and clean-up in tools and tests). */
+    /** Runs one statement, auto-committed (set-up and clean-up in tools and tests). */
     public void execute(String sql) {
         Sql.execute(connections, sql);
     }
