@@ -65,7 +65,15 @@ class FaultSuiteTest {
 
     /** A deployment whose base run has stored 20 events of 2025-07-02 (before 03:20). */
     static IncrementalJobTest.Deployment withHistory(Path dir) throws Exception {
+        return withHistory(dir, false);
+    }
+
+    /** As {@link #withHistory(Path)}; with {@code lakeCanBeCutOff}, the lake is in the bucket the S3 server can cut off. */
+    static IncrementalJobTest.Deployment withHistory(Path dir, boolean lakeCanBeCutOff) throws Exception {
         IncrementalJobTest.Deployment d = new IncrementalJobTest.Deployment(dir);
+        if (lakeCanBeCutOff) {
+            d.lakeUri = "s3a://" + S3Server.OUTAGE_BUCKET + "/" + d.schema + "/lake";
+        }
         d.raw.reference(4, Instant.parse("2025-07-04T00:00:00Z"));
         d.raw.parquet(JULY_2, events("h", 20, D0 + DAY, 4, 1));
         d.base("--mode", "daily_base", "--as-of", "2025-07-02T06:00:00Z");
@@ -243,11 +251,7 @@ class FaultSuiteTest {
     @ValueSource(strings = {"incremental", "base"})
     void theLakeIsUnreachable(String job, @TempDir Path dir) throws Exception {
         S3Server s3 = S3Server.get().configure(SharedSpark.get());
-        IncrementalJobTest.Deployment d = new IncrementalJobTest.Deployment(dir);
-        d.lakeUri = "s3a://" + S3Server.OUTAGE_BUCKET + "/" + d.schema + "/lake";
-        d.raw.reference(4, Instant.parse("2025-07-04T00:00:00Z"));
-        d.raw.parquet(JULY_2, events("h", 20, D0 + DAY, 4, 1));
-        d.base("--mode", "daily_base", "--as-of", "2025-07-02T06:00:00Z");
+        IncrementalJobTest.Deployment d = withHistory(dir, true);
         Object checkpointBefore = d.checkpoint();
         d.raw.parquet(JULY_2, fresh("f"));
         Runnable run = job.equals("base") ? () -> d.base(NIGHTLY) : () -> d.incremental(INCREMENTAL);
@@ -281,11 +285,7 @@ class FaultSuiteTest {
     @Test
     void theLakeGoesDownWhileAnIncrementalBatchWritesIt(@TempDir Path dir) throws Exception {
         S3Server s3 = S3Server.get().configure(SharedSpark.get());
-        IncrementalJobTest.Deployment dep = new IncrementalJobTest.Deployment(dir);
-        dep.lakeUri = "s3a://" + S3Server.OUTAGE_BUCKET + "/" + dep.schema + "/lake";
-        dep.raw.reference(4, Instant.parse("2025-07-04T00:00:00Z"));
-        dep.raw.parquet(JULY_2, events("h", 20, D0 + DAY, 4, 1));
-        dep.base("--mode", "daily_base", "--as-of", "2025-07-02T06:00:00Z");
+        IncrementalJobTest.Deployment dep = withHistory(dir, true);
         Object checkpointBefore = dep.checkpoint();
         dep.raw.parquet(JULY_2, fresh("f"));
         List<String> stages = Collections.synchronizedList(new ArrayList<>());
