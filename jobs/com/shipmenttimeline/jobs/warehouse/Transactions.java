@@ -59,9 +59,10 @@ public final class Transactions {
     /**
      * Runs a run's commit transaction, which must insert the run's {@code processing_runs} row with
      * status succeeded. When the transaction fails, the outcome can be unknown: a connection that
-     * drops while COMMIT is on the wire may have committed. The row decides: it is looked up on a new
-     * connection, and if it is there the transaction did commit and {@code ifCommitted} gives the
-     * result; if not, nothing of it was committed and the failure stands.
+     * drops while COMMIT is on the wire may have committed. The row decides: it is looked up on another
+     * connection (a dropped one is not kept for reuse), and if it is there the transaction did commit
+     * and {@code ifCommitted} gives the result; if not, nothing of it was committed and the failure
+     * stands.
      */
     public <T> T commitRun(String runId, Work<T> work, Supplier<T> ifCommitted) {
         try {

@@ -221,7 +221,7 @@ class FaultSuiteTest {
                     run.run();
                     StageLog.observer = null;
                     assertEquals(1, proxy.cuts());
-                    outcome = "COMMIT reached the server, its answer was lost: the run finds its own audit row on a new connection and"
+                    outcome = "COMMIT reached the server, its answer was lost: the run finds its own audit row on another connection and"
                             + " succeeds (no rerun needed): ";
                 }
             } finally {
